@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "badges",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "schemac", targets: ["schemac"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "BadgeAPI", targets: ["BadgeAPI"]),
+    ],
+    targets: [
+        // Codec runtime: bytes in, bytes out, no I/O.
+        .target(name: "Wire", path: "Sources/Wire"),
+        // What generated services need from a transport: status codes, errors, metadata, routes.
+        .target(name: "RPCCore", dependencies: ["Wire"], path: "Sources/RPCCore"),
+        // The schema compiler: a library and a thin executable.
+        .target(name: "SchemaCompiler", path: "Codegen/SchemaCompiler"),
+        .executableTarget(name: "schemac", dependencies: ["SchemaCompiler"], path: "Codegen/schemac"),
+        // Swift generated from Schema/ by schemac (committed; a test checks it is fresh).
+        .target(name: "BadgeAPI", dependencies: ["Wire", "RPCCore"], path: "Sources/BadgeAPI"),
+
+        // Test support: messages covering every field kind, and a tool the protobuf
+        // interop tests drive from Python.
+        .target(name: "WireFixtures", dependencies: ["Wire"], path: "Tests/WireFixtures", exclude: ["Schema"]),
+        .executableTarget(name: "codec-interop", dependencies: ["Wire", "WireFixtures"], path: "Tests/CodecInterop"),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
+        .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),
+    ]
+)

@@ -1,0 +1,44 @@
+/// What a server handler learns about the call besides the request message.
+public struct ServerContext: Sendable {
+    /// The full method path, `/package.Service/Method`.
+    public var path: String
+    public var metadata: Metadata
+    /// When the client stops waiting, from `grpc-timeout`.
+    public var deadline: ContinuousClock.Instant?
+
+    public init(path: String, metadata: Metadata = Metadata(), deadline: ContinuousClock.Instant? = nil) {
+        self.path = path
+        self.metadata = metadata
+        self.deadline = deadline
+    }
+}
+
+/// One unary method as a server mounts it: its path and a function from request bytes to
+/// response bytes. Generated service code builds these from a typed handler.
+public struct UnaryRoute: Sendable {
+    public typealias Handler = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
+    public var path: String
+    public var handle: Handler
+
+    public init(path: String, handle: @escaping Handler) {
+        self.path = path
+        self.handle = handle
+    }
+}
+
+/// Per-call options for a client stub.
+public struct CallOptions: Sendable {
+    public var metadata: Metadata
+    public var timeout: Duration?
+
+    public init(metadata: Metadata = Metadata(), timeout: Duration? = nil) {
+        self.metadata = metadata
+        self.timeout = timeout
+    }
+}
+
+/// What a generated client stub needs from a connection: send one request, get one response
+/// or a thrown `RPCError`.
+public protocol UnaryTransport: Sendable {
+    func unary(path: String, request: [UInt8], options: CallOptions) async throws -> [UInt8]
+}
