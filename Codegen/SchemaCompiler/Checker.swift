@@ -115,7 +115,7 @@ struct Checker {
         }
 
         func checkField(_ field: FieldSyntax, oneof: Int?) {
-            checkName(field.name, swiftName: Naming.lowerCamel(field.name), at: field.location, what: "field")
+            checkName(field.name, swiftName: Naming.swiftProperty(field.name), at: field.location, what: "field")
             checkFieldNumber(field, used: &numbers, reserved: reserved.numbers)
             if let type = resolveFieldType(field.type, scope: path) {
                 let label: Label
@@ -136,7 +136,7 @@ struct Checker {
             case .field(let field):
                 checkField(field, oneof: nil)
             case .oneof(let oneof):
-                checkName(oneof.name, swiftName: Naming.lowerCamel(oneof.name), at: oneof.location, what: "oneof")
+                checkName(oneof.name, swiftName: Naming.swiftProperty(oneof.name), at: oneof.location, what: "oneof")
                 let typeName = Naming.upperCamel(oneof.name)
                 if nestedTypeNames.contains(typeName) {
                     error("oneof '\(oneof.name)' becomes type '\(typeName)' in Swift, which clashes with the nested type of that name", at: oneof.location)

@@ -17,6 +17,19 @@ public enum Naming {
         return result
     }
 
+    /// Words Swift's API guidelines write in capitals past the first word, as swift-protobuf
+    /// does: `user_id` -> `userID`, `callback_url` -> `callbackURL`.
+    static let acronyms: Set<String> = ["id", "url", "uri", "http", "https", "json", "html", "api", "uuid"]
+
+    /// A field's Swift property name: lowerCamelCase with acronyms in capitals.
+    public static func swiftProperty(_ name: String) -> String {
+        let words = name.split(separator: "_").map(String.init)
+        guard let head = words.first else { return name }
+        return head + words.dropFirst().map { word in
+            acronyms.contains(word.lowercased()) ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
+        }.joined()
+    }
+
     /// `payload` -> `Payload`, `event_kind` -> `EventKind`.
     public static func upperCamel(_ name: String) -> String {
         let lower = lowerCamel(name)

@@ -103,7 +103,7 @@ enum SwiftTypes {
     }
 
     static func propertyName(_ name: String) -> String {
-        Naming.escaped(Naming.lowerCamel(name))
+        Naming.escaped(Naming.swiftProperty(name))
     }
 
     static func methodName(_ rpcName: String) -> String {

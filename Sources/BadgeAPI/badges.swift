@@ -329,10 +329,10 @@ public struct Badge: WireMessage {
 /// A badge given to a user: at most once, forever.
 public struct Award: WireMessage {
     public var badge: Badge? = nil
-    public var userId: String = ""
+    public var userID: String = ""
     public var awardedAt: Timestamp? = nil
     /// The event whose recording earned it.
-    public var eventId: String = ""
+    public var eventID: String = ""
     /// The catalog version it was earned under.
     public var catalogVersion: Int32 = 0
     /// Given when a new catalog version found the user already qualified.
@@ -346,7 +346,7 @@ public struct Award: WireMessage {
 /// Custom recognition an admin issues, listed beside badges.
 public struct Certificate: WireMessage {
     public var id: String = ""
-    public var userId: String = ""
+    public var userID: String = ""
     public var title: String = ""
     public var text: String = ""
     public var issuer: String = ""
@@ -383,10 +383,10 @@ public struct BadgeProgress: WireMessage {
 /// A session was booked; it counts for its participant when completed or, failing
 /// cancellation, once its scheduled end has passed.
 public struct SessionScheduled: WireMessage {
-    public var sessionId: String = ""
+    public var sessionID: String = ""
     /// The participant's role in this session: mentor, mentee, ...
     public var role: String = ""
-    public var programId: String = ""
+    public var programID: String = ""
     public var scheduledEnd: Timestamp? = nil
     public var unknownFields = UnknownFields()
 
@@ -394,44 +394,44 @@ public struct SessionScheduled: WireMessage {
 }
 
 public struct SessionCompleted: WireMessage {
-    public var sessionId: String = ""
+    public var sessionID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct SessionCancelled: WireMessage {
-    public var sessionId: String = ""
+    public var sessionID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct FeedbackReceived: WireMessage {
-    public var feedbackId: String = ""
+    public var feedbackID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct CoachingItemSaved: WireMessage {
-    public var itemId: String = ""
+    public var itemID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct QAReviewCompleted: WireMessage {
-    public var reviewId: String = ""
-    public var revieweeId: String = ""
+    public var reviewID: String = ""
+    public var revieweeID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct QAReviewReceived: WireMessage {
-    public var reviewId: String = ""
-    public var reviewerId: String = ""
+    public var reviewID: String = ""
+    public var reviewerID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -453,10 +453,10 @@ public struct FeatureUsed: WireMessage {
 
 /// One thing a user did, reported by a backend service.
 public struct ActivityEvent: WireMessage {
-    public var organizationId: String = ""
+    public var organizationID: String = ""
     /// Unique per organization: a repeated id is recognised as a duplicate.
-    public var eventId: String = ""
-    public var userId: String = ""
+    public var eventID: String = ""
+    public var userID: String = ""
     public var occurredAt: Timestamp? = nil
     public var payload: Payload? = nil
     public var unknownFields = UnknownFields()
@@ -503,7 +503,7 @@ public struct RecordActivitiesRequest: WireMessage {
 }
 
 public struct EventOutcome: WireMessage {
-    public var eventId: String = ""
+    public var eventID: String = ""
     public var status: EventOutcomeStatus = .unspecified
     /// Why a rejected event was refused, naming the field.
     public var error: String = ""
@@ -522,9 +522,9 @@ public struct RecordActivitiesResponse: WireMessage {
 }
 
 public struct RegisterParticipantRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
-    public var programId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
+    public var programID: String = ""
     public var role: String = ""
     public var displayName: String = ""
     public var unknownFields = UnknownFields()
@@ -550,7 +550,7 @@ public struct Organization: WireMessage {
 }
 
 public struct ConfigureOrganizationRequest: WireMessage {
-    public var organizationId: String = ""
+    public var organizationID: String = ""
     public var tier: Tier = .unspecified
     public var badgesEnabled: Bool? = nil
     public var unknownFields = UnknownFields()
@@ -568,8 +568,8 @@ public struct ConfigureOrganizationResponse: WireMessage {
 }
 
 public struct IssueCertificateRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var title: String = ""
     public var text: String = ""
     public var issuer: String = ""
@@ -586,8 +586,8 @@ public struct IssueCertificateResponse: WireMessage {
 }
 
 public struct ListAwardsRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var pageSize: Int32 = 0
     public var pageToken: String = ""
     public var unknownFields = UnknownFields()
@@ -605,9 +605,9 @@ public struct ListAwardsResponse: WireMessage {
 }
 
 public struct CreateShareLinkRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
-    public var badgeId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
+    public var badgeID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -615,7 +615,7 @@ public struct CreateShareLinkRequest: WireMessage {
 
 public struct ShareLink: WireMessage {
     public var token: String = ""
-    public var badgeId: String = ""
+    public var badgeID: String = ""
     public var createdAt: Timestamp? = nil
     public var unknownFields = UnknownFields()
 
@@ -630,8 +630,8 @@ public struct CreateShareLinkResponse: WireMessage {
 }
 
 public struct RevokeShareLinkRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var token: String = ""
     public var unknownFields = UnknownFields()
 
@@ -683,8 +683,8 @@ public struct PathProgress: WireMessage {
 }
 
 public struct GetAchievementsRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     /// How many recent badges to include (default 5).
     public var recentLimit: Int32 = 0
     public var unknownFields = UnknownFields()
@@ -703,8 +703,8 @@ public struct GetAchievementsResponse: WireMessage {
 }
 
 public struct GetRecentRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var unseenOnly: Bool = false
     public var limit: Int32 = 0
     public var unknownFields = UnknownFields()
@@ -721,8 +721,8 @@ public struct GetRecentResponse: WireMessage {
 }
 
 public struct MarkSeenRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var badgeIds: [String] = []
     public var certificateIds: [String] = []
     /// Marks everything seen, ignoring the id lists.
@@ -755,16 +755,16 @@ public struct DigestSubscription: WireMessage {
 }
 
 public struct GetDigestSubscriptionRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
 }
 
 public struct UpdateDigestSubscriptionRequest: WireMessage {
-    public var organizationId: String = ""
-    public var userId: String = ""
+    public var organizationID: String = ""
+    public var userID: String = ""
     public var subscription: DigestSubscription? = nil
     public var unknownFields = UnknownFields()
 
@@ -782,9 +782,9 @@ public struct BadgeSummary: WireMessage {
 }
 
 public struct ListBadgesRequest: WireMessage {
-    public var organizationId: String = ""
+    public var organizationID: String = ""
     /// Restricts counts to one program; empty for all.
-    public var programId: String = ""
+    public var programID: String = ""
     public var unknownFields = UnknownFields()
 
     public init() {}
@@ -799,7 +799,7 @@ public struct ListBadgesResponse: WireMessage {
 }
 
 public struct BadgeReportRow: WireMessage {
-    public var userId: String = ""
+    public var userID: String = ""
     public var displayName: String = ""
     public var status: ReportStatus = .unspecified
     public var awardedAt: Timestamp? = nil
@@ -811,9 +811,9 @@ public struct BadgeReportRow: WireMessage {
 }
 
 public struct GetBadgeReportRequest: WireMessage {
-    public var organizationId: String = ""
-    public var badgeId: String = ""
-    public var programId: String = ""
+    public var organizationID: String = ""
+    public var badgeID: String = ""
+    public var programID: String = ""
     /// Only rows of this status; unspecified for all.
     public var status: ReportStatus = .unspecified
     public var pageSize: Int32 = 0
@@ -1159,9 +1159,9 @@ extension Award {
         writer.writeNonDefault(self.seen, field: 7, as: WireBool.self)
         writer.writeNonDefault(self.backfilled, field: 6, as: WireBool.self)
         writer.writeNonDefault(self.catalogVersion, field: 5, as: WireInt32.self)
-        writer.writeNonDefault(self.eventId, field: 4, as: WireString.self)
+        writer.writeNonDefault(self.eventID, field: 4, as: WireString.self)
         if let value = self.awardedAt { writer.writeMessage(value, field: 3) }
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
         if let value = self.badge { writer.writeMessage(value, field: 1) }
     }
 
@@ -1171,11 +1171,11 @@ extension Award {
             case 10: // badge
                 try reader.readMessage(into: &self.badge)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // awarded_at
                 try reader.readMessage(into: &self.awardedAt)
             case 34: // event_id
-                self.eventId = try reader.read(as: WireString.self)
+                self.eventID = try reader.read(as: WireString.self)
             case 40: // catalog_version
                 self.catalogVersion = try reader.read(as: WireInt32.self)
             case 48: // backfilled
@@ -1196,7 +1196,7 @@ extension Certificate {
         writer.writeNonDefault(self.issuer, field: 5, as: WireString.self)
         writer.writeNonDefault(self.text, field: 4, as: WireString.self)
         writer.writeNonDefault(self.title, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
         writer.writeNonDefault(self.id, field: 1, as: WireString.self)
     }
 
@@ -1206,7 +1206,7 @@ extension Certificate {
             case 10: // id
                 self.id = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // title
                 self.title = try reader.read(as: WireString.self)
             case 34: // text
@@ -1279,20 +1279,20 @@ extension SessionScheduled {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         if let value = self.scheduledEnd { writer.writeMessage(value, field: 4) }
-        writer.writeNonDefault(self.programId, field: 3, as: WireString.self)
+        writer.writeNonDefault(self.programID, field: 3, as: WireString.self)
         writer.writeNonDefault(self.role, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.sessionId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.sessionID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // session_id
-                self.sessionId = try reader.read(as: WireString.self)
+                self.sessionID = try reader.read(as: WireString.self)
             case 18: // role
                 self.role = try reader.read(as: WireString.self)
             case 26: // program_id
-                self.programId = try reader.read(as: WireString.self)
+                self.programID = try reader.read(as: WireString.self)
             case 34: // scheduled_end
                 try reader.readMessage(into: &self.scheduledEnd)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -1304,14 +1304,14 @@ extension SessionScheduled {
 extension SessionCompleted {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.sessionId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.sessionID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // session_id
-                self.sessionId = try reader.read(as: WireString.self)
+                self.sessionID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1321,14 +1321,14 @@ extension SessionCompleted {
 extension SessionCancelled {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.sessionId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.sessionID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // session_id
-                self.sessionId = try reader.read(as: WireString.self)
+                self.sessionID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1338,14 +1338,14 @@ extension SessionCancelled {
 extension FeedbackReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.feedbackId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.feedbackID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // feedback_id
-                self.feedbackId = try reader.read(as: WireString.self)
+                self.feedbackID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1355,14 +1355,14 @@ extension FeedbackReceived {
 extension CoachingItemSaved {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.itemId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.itemID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // item_id
-                self.itemId = try reader.read(as: WireString.self)
+                self.itemID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1372,17 +1372,17 @@ extension CoachingItemSaved {
 extension QAReviewCompleted {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.revieweeId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.reviewId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.revieweeID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.reviewID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // review_id
-                self.reviewId = try reader.read(as: WireString.self)
+                self.reviewID = try reader.read(as: WireString.self)
             case 18: // reviewee_id
-                self.revieweeId = try reader.read(as: WireString.self)
+                self.revieweeID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1392,17 +1392,17 @@ extension QAReviewCompleted {
 extension QAReviewReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.reviewerId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.reviewId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.reviewerID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.reviewID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // review_id
-                self.reviewId = try reader.read(as: WireString.self)
+                self.reviewID = try reader.read(as: WireString.self)
             case 18: // reviewer_id
-                self.reviewerId = try reader.read(as: WireString.self)
+                self.reviewerID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1454,20 +1454,20 @@ extension ActivityEvent {
         case nil: break
         }
         if let value = self.occurredAt { writer.writeMessage(value, field: 4) }
-        writer.writeNonDefault(self.userId, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.eventId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 3, as: WireString.self)
+        writer.writeNonDefault(self.eventID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // event_id
-                self.eventId = try reader.read(as: WireString.self)
+                self.eventID = try reader.read(as: WireString.self)
             case 26: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 34: // occurred_at
                 try reader.readMessage(into: &self.occurredAt)
             case 82: // session_scheduled
@@ -1584,14 +1584,14 @@ extension EventOutcome {
         writer.writeMessages(self.awarded, field: 4)
         writer.writeNonDefault(self.error, field: 3, as: WireString.self)
         writer.writeNonDefault(self.status, field: 2, as: WireEnumValue<EventOutcomeStatus>.self)
-        writer.writeNonDefault(self.eventId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.eventID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // event_id
-                self.eventId = try reader.read(as: WireString.self)
+                self.eventID = try reader.read(as: WireString.self)
             case 16: // status
                 self.status = try reader.read(as: WireEnumValue<EventOutcomeStatus>.self)
             case 26: // error
@@ -1626,20 +1626,20 @@ extension RegisterParticipantRequest {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.displayName, field: 5, as: WireString.self)
         writer.writeNonDefault(self.role, field: 4, as: WireString.self)
-        writer.writeNonDefault(self.programId, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.programID, field: 3, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // program_id
-                self.programId = try reader.read(as: WireString.self)
+                self.programID = try reader.read(as: WireString.self)
             case 34: // role
                 self.role = try reader.read(as: WireString.self)
             case 42: // display_name
@@ -1695,14 +1695,14 @@ extension ConfigureOrganizationRequest {
         writer.writeUnknown(unknownFields)
         if let value = self.badgesEnabled { writer.write(value, field: 3, as: WireBool.self) }
         writer.writeNonDefault(self.tier, field: 2, as: WireEnumValue<Tier>.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 16: // tier
                 self.tier = try reader.read(as: WireEnumValue<Tier>.self)
             case 24: // badges_enabled
@@ -1739,17 +1739,17 @@ extension IssueCertificateRequest {
         writer.writeNonDefault(self.issuer, field: 5, as: WireString.self)
         writer.writeNonDefault(self.text, field: 4, as: WireString.self)
         writer.writeNonDefault(self.title, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // title
                 self.title = try reader.read(as: WireString.self)
             case 34: // text
@@ -1784,17 +1784,17 @@ extension ListAwardsRequest {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.pageToken, field: 4, as: WireString.self)
         writer.writeNonDefault(self.pageSize, field: 3, as: WireInt32.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 24: // page_size
                 self.pageSize = try reader.read(as: WireInt32.self)
             case 34: // page_token
@@ -1828,20 +1828,20 @@ extension ListAwardsResponse {
 extension CreateShareLinkRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.badgeId, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.badgeID, field: 3, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // badge_id
-                self.badgeId = try reader.read(as: WireString.self)
+                self.badgeID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -1852,7 +1852,7 @@ extension ShareLink {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         if let value = self.createdAt { writer.writeMessage(value, field: 3) }
-        writer.writeNonDefault(self.badgeId, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.badgeID, field: 2, as: WireString.self)
         writer.writeNonDefault(self.token, field: 1, as: WireString.self)
     }
 
@@ -1862,7 +1862,7 @@ extension ShareLink {
             case 10: // token
                 self.token = try reader.read(as: WireString.self)
             case 18: // badge_id
-                self.badgeId = try reader.read(as: WireString.self)
+                self.badgeID = try reader.read(as: WireString.self)
             case 26: // created_at
                 try reader.readMessage(into: &self.createdAt)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -1892,17 +1892,17 @@ extension RevokeShareLinkRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.token, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // token
                 self.token = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -2016,17 +2016,17 @@ extension GetAchievementsRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.recentLimit, field: 3, as: WireInt32.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 24: // recent_limit
                 self.recentLimit = try reader.read(as: WireInt32.self)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -2066,17 +2066,17 @@ extension GetRecentRequest {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.limit, field: 4, as: WireInt32.self)
         writer.writeNonDefault(self.unseenOnly, field: 3, as: WireBool.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 24: // unseen_only
                 self.unseenOnly = try reader.read(as: WireBool.self)
             case 32: // limit
@@ -2113,17 +2113,17 @@ extension MarkSeenRequest {
         writer.writeNonDefault(self.all, field: 5, as: WireBool.self)
         writer.writeRepeated(self.certificateIds, field: 4, as: WireString.self)
         writer.writeRepeated(self.badgeIds, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // badge_ids
                 try reader.readRepeated(tag, into: &self.badgeIds, as: WireString.self)
             case 34: // certificate_ids
@@ -2188,17 +2188,17 @@ extension DigestSubscription {
 extension GetDigestSubscriptionRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -2209,17 +2209,17 @@ extension UpdateDigestSubscriptionRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         if let value = self.subscription { writer.writeMessage(value, field: 3) }
-        writer.writeNonDefault(self.userId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 26: // subscription
                 try reader.readMessage(into: &self.subscription)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -2257,17 +2257,17 @@ extension BadgeSummary {
 extension ListBadgesRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
-        writer.writeNonDefault(self.programId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.programID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // program_id
-                self.programId = try reader.read(as: WireString.self)
+                self.programID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
             }
         }
@@ -2302,14 +2302,14 @@ extension BadgeReportRow {
         if let value = self.awardedAt { writer.writeMessage(value, field: 4) }
         writer.writeNonDefault(self.status, field: 3, as: WireEnumValue<ReportStatus>.self)
         writer.writeNonDefault(self.displayName, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.userId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.userID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // user_id
-                self.userId = try reader.read(as: WireString.self)
+                self.userID = try reader.read(as: WireString.self)
             case 18: // display_name
                 self.displayName = try reader.read(as: WireString.self)
             case 24: // status
@@ -2332,20 +2332,20 @@ extension GetBadgeReportRequest {
         writer.writeNonDefault(self.pageToken, field: 6, as: WireString.self)
         writer.writeNonDefault(self.pageSize, field: 5, as: WireInt32.self)
         writer.writeNonDefault(self.status, field: 4, as: WireEnumValue<ReportStatus>.self)
-        writer.writeNonDefault(self.programId, field: 3, as: WireString.self)
-        writer.writeNonDefault(self.badgeId, field: 2, as: WireString.self)
-        writer.writeNonDefault(self.organizationId, field: 1, as: WireString.self)
+        writer.writeNonDefault(self.programID, field: 3, as: WireString.self)
+        writer.writeNonDefault(self.badgeID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
 
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             switch tag {
             case 10: // organization_id
-                self.organizationId = try reader.read(as: WireString.self)
+                self.organizationID = try reader.read(as: WireString.self)
             case 18: // badge_id
-                self.badgeId = try reader.read(as: WireString.self)
+                self.badgeID = try reader.read(as: WireString.self)
             case 26: // program_id
-                self.programId = try reader.read(as: WireString.self)
+                self.programID = try reader.read(as: WireString.self)
             case 32: // status
                 self.status = try reader.read(as: WireEnumValue<ReportStatus>.self)
             case 40: // page_size

@@ -212,7 +212,7 @@ public enum WireString: WireMapKey {
         let field = reader.currentField
         let offset = reader.position
         return try reader.withLengthDelimited { bytes in
-            guard let s = String(validating: bytes, as: UTF8.self) else {
+            guard let s = UTF8Text.decode(bytes) else {
                 throw WireDecodingError.invalidUTF8(field: field, offset: offset)
             }
             return s

@@ -117,3 +117,32 @@ struct MalformedInputTests {
         #expect("\(error)" == "string field 14 at byte 1 is not valid UTF-8")
     }
 }
+
+/// Strings must be valid UTF-8 as Unicode defines it, like protobuf's own parsers require.
+@Suite("UTF-8 in string fields")
+struct UTF8Tests {
+    private func decodeString(_ payload: [UInt8]) -> String? {
+        try? Everything(serializedBytes: [0x72, UInt8(payload.count)] + payload).fString
+    }
+
+    @Test func validTextOfEveryLength() {
+        #expect(decodeString(Array("plain ascii text, longer than eight".utf8)) == "plain ascii text, longer than eight")
+        #expect(decodeString(Array("é中😀".utf8)) == "é中😀")
+        #expect(decodeString(Array("ascii then ünïcödé at the end".utf8)) == "ascii then ünïcödé at the end")
+        #expect(decodeString([]) == "")
+        #expect(decodeString([0x00]) == "\u{0}")
+    }
+
+    @Test(arguments: [
+        [0xC0, 0x80],              // overlong encoding of NUL
+        [0xE0, 0x80, 0xAF],        // overlong three-byte form
+        [0xED, 0xA0, 0x80],        // a UTF-16 surrogate
+        [0xF4, 0x90, 0x80, 0x80],  // beyond U+10FFFF
+        [0x80],                    // a lone continuation byte
+        [0x61, 0x62, 0xE4, 0xB8],  // a sequence cut short at the end
+        [0xFF],                    // never valid
+    ] as [[UInt8]])
+    func invalidSequencesAreRejected(_ payload: [UInt8]) {
+        #expect(decodeString(payload) == nil)
+    }
+}
