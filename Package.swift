@@ -14,6 +14,12 @@ let package = Package(
         .target(name: "Wire", path: "Sources/Wire"),
         // What generated services need from a transport: status codes, errors, metadata, routes.
         .target(name: "RPCCore", dependencies: ["Wire"], path: "Sources/RPCCore"),
+        // C libraries, wrapped by RPC alone.
+        .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CLinux", path: "Sources/CLinux"),
+        // gRPC over HTTP/2: event loops, connections, TLS, server and client.
+        .target(name: "RPC", dependencies: ["RPCCore", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
         // The schema compiler: a library and a thin executable.
         .target(name: "SchemaCompiler", path: "Codegen/SchemaCompiler"),
         .executableTarget(name: "schemac", dependencies: ["SchemaCompiler"], path: "Codegen/schemac"),
@@ -24,6 +30,7 @@ let package = Package(
         // interop tests drive from Python.
         .target(name: "WireFixtures", dependencies: ["Wire"], path: "Tests/WireFixtures", exclude: ["Schema"]),
         .executableTarget(name: "codec-interop", dependencies: ["Wire", "WireFixtures"], path: "Tests/CodecInterop"),
+        .executableTarget(name: "rpc-test-server", dependencies: ["RPC", "RPCCore", "Wire", "BadgeAPI"], path: "Tests/RPCTestServer", exclude: ["Schema"]),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
         .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),

@@ -113,7 +113,10 @@ struct Parser {
         while true {
             let doc = docComments()
             if consume("}") { return syntax }
-            if consumeKeyword("message") {
+            // `name:` starts a field even when the name is a keyword (`message: string = 2`).
+            if case .identifier = current.kind, tokens[index + 1].kind == .symbol(":") {
+                syntax.members.append(.field(try field(doc: doc, inOneof: false)))
+            } else if consumeKeyword("message") {
                 syntax.messages.append(try message(doc: doc))
             } else if consumeKeyword("enum") {
                 syntax.enums.append(try enumeration(doc: doc))

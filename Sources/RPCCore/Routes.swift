@@ -5,11 +5,14 @@ public struct ServerContext: Sendable {
     public var metadata: Metadata
     /// When the client stops waiting, from `grpc-timeout`.
     public var deadline: ContinuousClock.Instant?
+    /// What the handler wants sent back besides the response message.
+    public let response: ResponseMetadata
 
     public init(path: String, metadata: Metadata = Metadata(), deadline: ContinuousClock.Instant? = nil) {
         self.path = path
         self.metadata = metadata
         self.deadline = deadline
+        self.response = ResponseMetadata()
     }
 }
 

@@ -2,8 +2,10 @@
 import importlib
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -44,6 +46,90 @@ def codec_interop():
     if not binary.exists():
         subprocess.run(["swift", "build", "--product", "codec-interop"], cwd=ROOT, check=True)
     return binary
+
+
+@pytest.fixture(scope="session")
+def interop_pb2(tmp_path_factory):
+    """gRPC's own interop protos (Debian grpc-proto), moved out of the `grpc` package name so
+    that the generated modules do not clash with grpcio itself."""
+    source = pathlib.Path("/usr/share/grpc-proto/grpc/testing")
+    root = tmp_path_factory.mktemp("interop")
+    package = root / "grpc_testing"
+    package.mkdir()
+    for name in ("empty.proto", "messages.proto", "test.proto"):
+        text = (source / name).read_text().replace('import "grpc/testing/', 'import "grpc_testing/')
+        (package / name).write_text(text)
+    from grpc_tools import protoc
+
+    args = ["protoc", f"-I{root}", f"--python_out={root}", f"--grpc_python_out={root}"]
+    if protoc.main(args + [str(package / n) for n in ("empty.proto", "messages.proto", "test.proto")]) != 0:
+        raise RuntimeError("protoc failed on the interop protos")
+    sys.path.insert(0, str(root))
+    modules = {n: importlib.import_module(f"grpc_testing.{n}") for n in ("empty_pb2", "messages_pb2", "test_pb2", "test_pb2_grpc")}
+    return types.SimpleNamespace(**modules)
+
+
+@pytest.fixture(scope="session")
+def health_pb2(tmp_path_factory):
+    return compile_proto(ROOT / "Schema/proto/health.proto", tmp_path_factory.mktemp("health"), grpc=True)
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for localhost and 127.0.0.1, made for this test run."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return types.SimpleNamespace(cert=cert, key=key)
+
+
+class RunningServer:
+    """`rpc-test-server` in a child process, stopped with SIGTERM at the end."""
+
+    def __init__(self, *args):
+        binary = swift_bin_path() / "rpc-test-server"
+        if not binary.exists():
+            subprocess.run(["swift", "build", "--product", "rpc-test-server"], cwd=ROOT, check=True)
+        self.process = subprocess.Popen(
+            [str(binary), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on "):
+            self.process.kill()
+            raise RuntimeError(f"rpc-test-server did not start: {line!r}")
+        self.address = line.split()[-1]
+        self.port = int(self.address.rsplit(":", 1)[1])
+
+    def stop(self, timeout=15):
+        """SIGTERM, then the exit code; the rest of the output is kept for assertions."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        self.output = self.process.stdout.read()
+        return code
+
+
+@pytest.fixture
+def h2c_server():
+    server = RunningServer()
+    yield server
+    assert server.stop() == 0
+
+
+@pytest.fixture
+def tls_server(certificate):
+    server = RunningServer("--tls-cert", certificate.cert, "--tls-key", certificate.key)
+    yield server
+    assert server.stop() == 0
 
 
 def write_records(path, records):

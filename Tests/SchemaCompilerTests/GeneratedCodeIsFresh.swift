@@ -13,6 +13,7 @@ struct GeneratedCodeIsFresh {
     static let outputs = [
         ("Schema", "Sources/BadgeAPI", "Schema/proto"),
         ("Tests/WireFixtures/Schema", "Tests/WireFixtures", "Tests/WireFixtures/Schema"),
+        ("Tests/RPCTestServer/Schema", "Tests/RPCTestServer", "Tests/RPCTestServer/Schema"),
     ]
 
     @Test(arguments: outputs)

@@ -176,3 +176,12 @@ struct SchemaErrorTests {
         }
     }
 }
+
+@Suite("Keywords as names")
+struct KeywordNameTests {
+    @Test func schemaKeywordsWorkAsFieldNames() throws {
+        let source = "package t\nmessage M {\n  message: string = 1\n  enum: int32 = 2\n  reserved: bool = 3\n  oneof: bytes = 4\n}\n"
+        let schema = try Compiler.check(source: source, file: "t.schema")
+        #expect(schema.messages[0].fields.map(\.name) == ["message", "enum", "reserved", "oneof"])
+    }
+}

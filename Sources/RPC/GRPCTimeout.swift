@@ -1,0 +1,28 @@
+/// The `grpc-timeout` header: at most eight digits and a unit (H, M, S, m, u, n).
+enum GRPCTimeout {
+    static func parse(_ text: String) -> Duration? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last else { return nil }
+        var value: Int64 = 0
+        for digit in bytes.dropLast() {
+            guard digit >= 48 && digit <= 57 else { return nil }
+            value = value * 10 + Int64(digit - 48)
+        }
+        switch unit {
+        case UInt8(ascii: "H"): return .seconds(value * 3600)
+        case UInt8(ascii: "M"): return .seconds(value * 60)
+        case UInt8(ascii: "S"): return .seconds(value)
+        case UInt8(ascii: "m"): return .milliseconds(value)
+        case UInt8(ascii: "u"): return .microseconds(value)
+        case UInt8(ascii: "n"): return .nanoseconds(value)
+        default: return nil
+        }
+    }
+
+    /// The shortest exact-enough form: milliseconds, or seconds when that would not fit.
+    static func format(_ duration: Duration) -> String {
+        let ms = max(Int64(Clock.nanoseconds(duration) / 1_000_000), 1)
+        if ms < 100_000_000 { return "\(ms)m" }
+        return "\(min(ms / 1000, 99_999_999))S"
+    }
+}

@@ -1,0 +1,83 @@
+import CNghttp2
+import RPCCore
+
+/// The nghttp2 server session: settings, and the callbacks through which it reports frames.
+/// Callbacks are C functions; they find their connection through the session's user data.
+extension ServerConnection {
+    func startSession() {
+        var callbacks: OpaquePointer?
+        nghttp2_session_callbacks_new(&callbacks)
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_send_callback(callbacks, { _, data, length, _, user in
+            let connection = ServerConnection.from(user)
+            connection.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            return length
+        })
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, { _, frame, user in
+            guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue),
+                  frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
+            ServerConnection.from(user).beginRequest(frame.pointee.hd.stream_id)
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, { _, frame, name, nameLength, value, valueLength, _, user in
+            guard let frame, frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
+            let accepted = ServerConnection.from(user).receiveHeader(
+                frame.pointee.hd.stream_id,
+                name: UnsafeBufferPointer(start: name, count: nameLength),
+                value: UnsafeBufferPointer(start: value, count: valueLength))
+            // Failing the callback resets just this stream.
+            return accepted ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        })
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, { _, frame, user in
+            guard let frame else { return 0 }
+            let connection = ServerConnection.from(user)
+            connection.framesReceived += 1
+            let type = frame.pointee.hd.type
+            let id = frame.pointee.hd.stream_id
+            let endStream = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            if type == UInt8(NGHTTP2_HEADERS.rawValue) && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+                connection.requestHeadersComplete(id)
+            }
+            if endStream && (type == UInt8(NGHTTP2_DATA.rawValue) || type == UInt8(NGHTTP2_HEADERS.rawValue)) {
+                connection.requestComplete(id)
+            }
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, { _, _, id, data, length, user in
+            ServerConnection.from(user).receiveData(id, UnsafeBufferPointer(start: data, count: length))
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, { _, id, _, user in
+            ServerConnection.from(user).streamClosed(id)
+            return 0
+        })
+
+        var options: OpaquePointer?
+        nghttp2_option_new(&options)
+        defer { nghttp2_option_del(options) }
+        let limits = core.limits
+        nghttp2_option_set_stream_reset_rate_limit(options, limits.streamResetBurst, limits.streamResetRate)
+        nghttp2_option_set_max_continuations(options, limits.maxContinuations)
+        // nghttp2 does not enforce our header list limit; the header callback does. This only
+        // bounds what the HPACK decoder will hold.
+        nghttp2_option_set_max_send_header_block_length(options, 64 << 10)
+
+        var session: OpaquePointer?
+        nghttp2_session_server_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), options)
+        self.session = session
+
+        var settings = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(limits.maxConcurrentStreams)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(limits.maxHeaderListSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 1 << 20),
+        ]
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
+        // A larger connection window so that many concurrent small calls are not throttled.
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 16 << 20)
+        loop.needsFlush(self)
+    }
+
+    static func from(_ user: UnsafeMutableRawPointer?) -> ServerConnection {
+        Unmanaged<ServerConnection>.fromOpaque(user!).takeUnretainedValue()
+    }
+}

@@ -1,0 +1,62 @@
+import RPCCore
+
+/// One call on a server connection: the request as it arrives, then the response as it leaves.
+final class ServerStream {
+    let id: Int32
+    var path = ""
+    var method = ""
+    var contentType = ""
+    var messageEncoding: String?
+    var timeout: Duration?
+    var metadata = Metadata()
+    /// HTTP/2's measure of the header list: name + value + 32 per field.
+    var headerListSize = 0
+    var body: [UInt8] = []
+    /// Set once a response (or an error) is submitted; later events for the call are ignored.
+    var answered = false
+    /// The handler is running.
+    var dispatched = false
+    var task: Task<Void, Never>?
+    var timers: [TimerHeap.ID] = []
+    /// The framed response message and how much of it nghttp2 has taken.
+    var response: [UInt8] = []
+    var responseOffset = 0
+    var trailers = HeaderList()
+
+    init(id: Int32) { self.id = id }
+}
+
+/// gRPC's length-prefixed message framing: a compressed flag, a big-endian length, the bytes.
+enum GRPCFraming {
+    static let prefixSize = 5
+
+    static func frame(_ message: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(message.count + prefixSize)
+        let n = UInt32(message.count)
+        out += [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
+        out += message
+        return out
+    }
+
+    enum Unframed {
+        case message([UInt8])
+        case compressed
+        case malformed(String)
+    }
+
+    /// The single message of a unary call's body.
+    static func unframeSingle(_ body: [UInt8]) -> Unframed {
+        guard body.count >= prefixSize else {
+            return .malformed(body.isEmpty ? "the request has no message" : "the request message is truncated (\(body.count) bytes)")
+        }
+        let length = Int(body[1]) << 24 | Int(body[2]) << 16 | Int(body[3]) << 8 | Int(body[4])
+        guard body.count - prefixSize == length else {
+            return .malformed(body.count - prefixSize < length
+                ? "the request message is truncated (\(body.count - prefixSize) of \(length) bytes)"
+                : "a unary call carries more than one request message")
+        }
+        if body[0] & 1 != 0 { return .compressed }
+        return .message(Array(body[prefixSize...]))
+    }
+}

@@ -1,0 +1,19 @@
+import Synchronization
+
+/// Metadata a handler sends back: initial metadata goes with the response headers, trailing
+/// metadata with the status in the trailers.
+public final class ResponseMetadata: Sendable {
+    private let state = Mutex<(initial: Metadata, trailing: Metadata)>((Metadata(), Metadata()))
+
+    public init() {}
+
+    public var initial: Metadata {
+        get { state.withLock { $0.initial } }
+        set { state.withLock { $0.initial = newValue } }
+    }
+
+    public var trailing: Metadata {
+        get { state.withLock { $0.trailing } }
+        set { state.withLock { $0.trailing = newValue } }
+    }
+}

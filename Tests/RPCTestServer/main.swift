@@ -1,0 +1,44 @@
+import BadgeAPI
+import RPC
+import RPCCore
+
+/// A server for the transport's interop tests: gRPC's TestService and Health over h2c, or TLS
+/// with `--tls-cert` and `--tls-key`. Prints `listening on HOST:PORT`; exits 0 after a graceful
+/// shutdown on SIGTERM or SIGINT.
+///
+///     rpc-test-server [--port N] [--tls-cert FILE --tls-key FILE] [--max-receive BYTES]
+///                     [--idle-timeout-ms N] [--grace-ms N]
+
+TerminationSignals.install()
+
+var options: [String: String] = [:]
+var arguments = CommandLine.arguments.dropFirst()
+while let name = arguments.popFirst(), name.hasPrefix("--"), let value = arguments.popFirst() {
+    options[String(name.dropFirst(2))] = value
+}
+
+var configuration = ServerConfiguration(port: Int(options["port"] ?? "0") ?? 0)
+if let max = options["max-receive"].flatMap(Int.init) { configuration.limits.maxReceiveMessageSize = max }
+if let idle = options["idle-timeout-ms"].flatMap(Int.init) { configuration.limits.idleTimeout = .milliseconds(idle) }
+if let handshake = options["handshake-timeout-ms"].flatMap(Int.init) { configuration.limits.handshakeTimeout = .milliseconds(handshake) }
+if let certificate = options["tls-cert"], let key = options["tls-key"] {
+    configuration.tls = try TLSContext.server(certificateFile: certificate, keyFile: key)
+}
+let grace = Duration.milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
+
+let routes = InteropService().routes + HealthService(services: [TestServicePaths.service]).routes
+let server = try GRPCServer(configuration: configuration, routes: routes)
+say("listening on 127.0.0.1:\(server.port)")
+
+let signal = await TerminationSignals.next()
+say("signal \(signal): shutting down")
+await server.shutdown(grace: grace)
+say("stopped")
+
+/// Unbuffered, so that a test reading our output sees each line at once.
+func say(_ line: String) {
+    let bytes = Array((line + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+}
+
+import Glibc
