@@ -19,13 +19,11 @@ extension ServerConnection {
         })
     }
 
-    func receiveHeader(_ id: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let s = streams[id] else { return true }
+    func receiveHeader(_ id: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        guard let s = streams[id] else { return }
         s.headerListSize += name.count + value.count + 32
-        if s.headerListSize > core.limits.maxHeaderListSize {
-            // Stop collecting: the stream is answered (or reset) once the block ends.
-            return s.headerListSize - (name.count + value.count + 32) <= core.limits.maxHeaderListSize
-        }
+        // Past the limit, fields are no longer kept; the call is refused when the block ends.
+        guard s.headerListSize <= core.limits.maxHeaderListSize else { return }
         let key = String(decoding: name, as: UTF8.self)
         let text = { String(decoding: value, as: UTF8.self) }
         switch key {
@@ -44,7 +42,6 @@ extension ServerConnection {
                 s.metadata.add(key, bytes: Array(value))
             }
         }
-        return true
     }
 
     func requestHeadersComplete(_ id: Int32) {

@@ -21,12 +21,11 @@ extension ServerConnection {
         })
         nghttp2_session_callbacks_set_on_header_callback(callbacks, { _, frame, name, nameLength, value, valueLength, _, user in
             guard let frame, frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
-            let accepted = ServerConnection.from(user).receiveHeader(
+            ServerConnection.from(user).receiveHeader(
                 frame.pointee.hd.stream_id,
                 name: UnsafeBufferPointer(start: name, count: nameLength),
                 value: UnsafeBufferPointer(start: value, count: valueLength))
-            // Failing the callback resets just this stream.
-            return accepted ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+            return 0
         })
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, { _, frame, user in
             guard let frame else { return 0 }

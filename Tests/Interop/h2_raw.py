@@ -1,0 +1,101 @@
+"""Raw HTTP/2 for the hardening tests: a client on a plain socket, driven by the `h2`
+library where frames are well-formed and by hand-made bytes where they must not be."""
+import socket
+import struct
+import time
+
+import h2.config
+import h2.connection
+import h2.events
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def frame(frame_type, flags, stream_id, payload):
+    """One HTTP/2 frame: 24-bit length, type, flags, stream id, payload."""
+    return struct.pack(">I", len(payload))[1:] + bytes([frame_type, flags]) + struct.pack(">I", stream_id) + payload
+
+
+def grpc_message(payload):
+    return b"\x00" + struct.pack(">I", len(payload)) + payload
+
+
+class RawClient:
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.events = []
+
+    def start(self):
+        self.conn.initiate_connection()
+        self.flush()
+
+    def flush(self):
+        data = self.conn.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def request_headers(self, path="/grpc.testing.TestService/EmptyCall", content_type="application/grpc", extra=()):
+        return [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"),
+                ("content-type", content_type), ("te", "trailers"), *extra]
+
+    def pump(self, until, timeout=5.0):
+        """Reads until `until(events)` holds, the peer closes, or the timeout; returns whether it held."""
+        deadline = time.monotonic() + timeout
+        while not until(self.events):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.sock.settimeout(remaining)
+            try:
+                data = self.sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                return False
+            except ConnectionResetError:
+                self.events.append("closed")
+                return until(self.events)
+            if not data:
+                self.events.append("closed")
+                return until(self.events)
+            try:
+                self.events.extend(self.conn.receive_data(data))
+            except Exception as error:  # the peer may legitimately send what h2 rejects afterwards
+                self.events.append(error)
+            self.flush()
+        return True
+
+    def headers_of(self, stream_id):
+        """All header fields the stream received (response headers and trailers), as a dict."""
+        fields = {}
+        for event in self.events:
+            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)) and event.stream_id == stream_id:
+                fields.update(dict(event.headers))
+        return fields
+
+    def close(self):
+        self.sock.close()
+
+
+def stream_ended(stream_id):
+    return lambda events: any(
+        isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)) and e.stream_id == stream_id for e in events
+    ) or "closed" in events
+
+
+def connection_over(events):
+    return "closed" in events or any(isinstance(e, h2.events.ConnectionTerminated) for e in events)
+
+
+def wait_closed(sock, timeout=5.0):
+    """True when the peer closes the socket within the timeout (bytes before that are read and dropped)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sock.settimeout(max(deadline - time.monotonic(), 0.01))
+        try:
+            if not sock.recv(65536):
+                return True
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+    return False
