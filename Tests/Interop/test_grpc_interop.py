@@ -146,3 +146,42 @@ def test_health_check(health_pb2, h2c_server):
         with pytest.raises(grpc.RpcError) as error:
             stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
         assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_graceful_shutdown(interop_pb2):
+    """SIGTERM: the call in flight finishes, a new call gets UNAVAILABLE, the server exits 0."""
+    from conftest import RunningServer
+
+    server = RunningServer("--grace-ms", "5000")
+    with grpc.insecure_channel(server.address) as channel:
+        stub = stub_for(interop_pb2, channel)
+        stub.EmptyCall(interop_pb2.empty_pb2.Empty(), timeout=5)  # connect first
+        in_flight = stub.EmptyCall.future(
+            interop_pb2.empty_pb2.Empty(), metadata=(("x-test-delay-ms", "1500"),), timeout=10)
+        time.sleep(0.3)
+        server.process.send_signal(__import__("signal").SIGTERM)
+        time.sleep(0.3)
+        with pytest.raises(grpc.RpcError) as error:
+            stub.EmptyCall(interop_pb2.empty_pb2.Empty(), timeout=5, wait_for_ready=False)
+        assert error.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert in_flight.result() == interop_pb2.empty_pb2.Empty()
+    assert server.stop() == 0
+    assert "stopped" in server.output
+
+
+def test_shutdown_grace_period_is_bounded(interop_pb2):
+    """A call that outlives the grace period does not keep the server up."""
+    from conftest import RunningServer
+
+    server = RunningServer("--grace-ms", "300")
+    with grpc.insecure_channel(server.address) as channel:
+        stub = stub_for(interop_pb2, channel)
+        stuck = stub.EmptyCall.future(
+            interop_pb2.empty_pb2.Empty(), metadata=(("x-test-delay-ms", "30000"),), timeout=60)
+        time.sleep(0.3)
+        started = time.monotonic()
+        assert server.stop(timeout=10) == 0
+        assert time.monotonic() - started < 3
+        with pytest.raises(grpc.RpcError) as error:
+            stuck.result()
+        assert error.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.INTERNAL)
