@@ -30,7 +30,9 @@ let package = Package(
         // interop tests drive from Python.
         .target(name: "WireFixtures", dependencies: ["Wire"], path: "Tests/WireFixtures", exclude: ["Schema"]),
         .executableTarget(name: "codec-interop", dependencies: ["Wire", "WireFixtures"], path: "Tests/CodecInterop"),
-        .executableTarget(name: "rpc-test-server", dependencies: ["RPC", "RPCCore", "Wire", "BadgeAPI"], path: "Tests/RPCTestServer", exclude: ["Schema"]),
+        .target(name: "RPCTestSupport", dependencies: ["RPCCore", "Wire", "BadgeAPI"], path: "Tests/RPCTestSupport", exclude: ["Schema"]),
+        .executableTarget(name: "rpc-test-server", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCTestServer"),
+        .executableTarget(name: "rpc-interop-client", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCInteropClient"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
         .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),

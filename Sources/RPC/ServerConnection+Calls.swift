@@ -101,7 +101,7 @@ extension ServerConnection {
         guard let s = streams[id], !s.answered, !s.dispatched else { return }
         guard let route = core.routes[s.path] else { return }
         let message: [UInt8]
-        switch GRPCFraming.unframeSingle(s.body) {
+        switch GRPCFraming.unframeSingle(s.body, what: "request") {
         case .message(let bytes):
             message = bytes
         case .compressed:

@@ -9,8 +9,7 @@ extension ServerConnection {
         nghttp2_session_callbacks_new(&callbacks)
         defer { nghttp2_session_callbacks_del(callbacks) }
         nghttp2_session_callbacks_set_send_callback(callbacks, { _, data, length, _, user in
-            let connection = ServerConnection.from(user)
-            connection.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            ServerConnection.from(user).io.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
             return length
         })
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, { _, frame, user in
@@ -63,7 +62,7 @@ extension ServerConnection {
 
         var session: OpaquePointer?
         nghttp2_session_server_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), options)
-        self.session = session
+        io.session = session
 
         var settings = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(limits.maxConcurrentStreams)),

@@ -2,42 +2,34 @@ import CNghttp2
 import Glibc
 import RPCCore
 
-/// One client connection: bytes in and out of its socket (or TLS), an nghttp2 server session
-/// in between, and the calls in progress. Lives on one event loop and is only touched there.
+/// One client connection: an nghttp2 server session over the connection's bytes, and the
+/// calls in progress. Lives on one event loop and is only touched there.
 final class ServerConnection: EventHandler, FlushTarget {
     let loop: EventLoop
     let core: ServerCore
-    let stream: ByteStream
+    let io: ConnectionIO
     private unowned let owner: LoopServer
 
-    var session: OpaquePointer?
     var streams: [Int32: ServerStream] = [:]
+    /// HTTP/2 frames received so far; the preface's SETTINGS is the first.
+    var framesReceived = 0
     private var handshakeDone = false
     private var closed = false
     private var shuttingDown = false
-    private var readingPaused = false
-    private var wantWrite = false
-    /// Bytes nghttp2 produced that the socket has not taken yet.
-    var output: [UInt8] = []
-    private var outputOffset = 0
-    private var lastActivity = Clock.now()
     private var idleTimer: TimerHeap.ID?
-    private var readBuffer = [UInt8](repeating: 0, count: 32 << 10)
+
+    var session: OpaquePointer? { io.session }
 
     init(loop: EventLoop, core: ServerCore, stream: ByteStream, owner: LoopServer) {
         self.loop = loop
         self.core = core
-        self.stream = stream
         self.owner = owner
-    }
-
-    deinit {
-        if let session { nghttp2_session_del(session) }
+        io = ConnectionIO(loop: loop, stream: stream, maxOutbound: core.limits.maxOutboundBuffer)
     }
 
     func start() {
-        loop.register(stream.fd, self)
-        // A client gets this long to finish TLS and the HTTP/2 preface.
+        loop.register(io.stream.fd, self)
+        // A client gets this long to finish TLS and send the HTTP/2 preface.
         loop.schedule(after: core.limits.handshakeTimeout) { [weak self] in
             guard let self, !self.closed, self.framesReceived == 0 else { return }
             self.close()
@@ -46,118 +38,44 @@ final class ServerConnection: EventHandler, FlushTarget {
         progressHandshake()
     }
 
-    /// HTTP/2 frames received so far; the preface's SETTINGS is the first.
-    var framesReceived = 0
-
     // MARK: - Events
 
     func handleEvent(readable: Bool, writable: Bool, hangup: Bool) {
         guard !closed else { return }
-        if !handshakeDone {
-            progressHandshake()
-            return
-        }
+        guard handshakeDone else { return progressHandshake() }
         if writable { flush() }
-        if readable && !readingPaused { readAvailable() }
+        if readable && !closed { read() }
         if hangup && !readable { close() }
     }
 
     private func progressHandshake() {
-        switch stream.handshake() {
+        switch io.handshake() {
         case .done:
             handshakeDone = true
-            if core.tls != nil && stream.negotiatedProtocol != "h2" {
-                close()  // gRPC needs HTTP/2; the ALPN callback already refused anything else
-                return
-            }
-            loop.setWritableInterest(stream.fd, false)
+            // gRPC needs HTTP/2; the ALPN callback already refused clients without h2.
+            if core.tls != nil && io.stream.negotiatedProtocol != "h2" { return close() }
             startSession()
-            readAvailable()
-        case .wantRead:
-            loop.setWritableInterest(stream.fd, false)
-        case .wantWrite:
-            loop.setWritableInterest(stream.fd, true)
+            read()
+        case .wantRead, .wantWrite:
+            break
         case .failed:
             close()
         }
     }
 
-    private func readAvailable() {
-        while !closed && !readingPaused {
-            let result = readBuffer.withUnsafeMutableBytes { stream.read(into: $0) }
-            switch result {
-            case .bytes(let n):
-                lastActivity = Clock.now()
-                let consumed = readBuffer.withUnsafeBytes { raw in
-                    nghttp2_session_mem_recv(session, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
-                }
-                if consumed < 0 {
-                    // A protocol error: nghttp2 has queued GOAWAY; send it, then hang up.
-                    _ = nghttp2_session_send(session)
-                    writeOutput()
-                    close()
-                    return
-                }
-                loop.needsFlush(self)
-            case .wouldBlock:
-                return
-            case .closed:
-                close()
-                return
-            }
-        }
+    private func read() {
+        if io.readAvailable() == .failed { return close() }
+        loop.needsFlush(self)
     }
 
-    // MARK: - Output
-
-    /// Lets nghttp2 produce frames, writes them, and closes when the session is finished.
+    /// Sends what nghttp2 has queued; closes when the session is over.
     func flush() {
-        guard !closed, let session else { return }
-        if nghttp2_session_send(session) != 0 {
+        guard !closed, io.session != nil else { return }
+        switch io.flush() {
+        case .failed, .finished:
             close()
-            return
-        }
-        writeOutput()
-        if closed { return }
-        let pending = output.count - outputOffset
-        if readingPaused && pending < core.limits.maxOutboundBuffer / 2 {
-            readingPaused = false
-            readAvailable()
-        } else if !readingPaused && pending >= core.limits.maxOutboundBuffer {
-            // The client is not reading: stop reading its requests until it catches up.
-            readingPaused = true
-        }
-        if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 && pending == 0 {
-            close()
-        } else if shuttingDown && streams.isEmpty && pending == 0 {
-            close()
-        }
-    }
-
-    private func writeOutput() {
-        while outputOffset < output.count {
-            let result = output.withUnsafeBytes { raw in
-                stream.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
-            }
-            switch result {
-            case .bytes(let n):
-                outputOffset += n
-            case .wouldBlock:
-                if !wantWrite {
-                    wantWrite = true
-                    loop.setWritableInterest(stream.fd, true)
-                }
-                return
-            case .closed:
-                close()
-                return
-            }
-        }
-        output.removeAll(keepingCapacity: output.count <= 1 << 20)
-        outputOffset = 0
-        if wantWrite {
-            wantWrite = false
-            loop.setWritableInterest(stream.fd, false)
+        case .open:
+            if shuttingDown && streams.isEmpty && io.pendingOutput == 0 { close() }
         }
     }
 
@@ -166,7 +84,7 @@ final class ServerConnection: EventHandler, FlushTarget {
     private func scheduleIdleCheck() {
         idleTimer = loop.schedule(after: core.limits.idleTimeout) { [weak self] in
             guard let self, !self.closed else { return }
-            let idleFor = Clock.now() - self.lastActivity
+            let idleFor = Clock.now() &- self.io.lastActivity
             if self.streams.isEmpty && idleFor >= Clock.nanoseconds(self.core.limits.idleTimeout) {
                 self.goAway()
                 self.flush()
@@ -182,16 +100,13 @@ final class ServerConnection: EventHandler, FlushTarget {
     func beginShutdown() {
         guard !closed else { return }
         shuttingDown = true
-        guard session != nil else {
-            close()
-            return
-        }
+        guard io.session != nil else { return close() }
         goAway()
         loop.needsFlush(self)
     }
 
     private func goAway() {
-        guard let session else { return }
+        guard let session = io.session else { return }
         let last = nghttp2_session_get_last_proc_stream_id(session)
         nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, NGHTTP2_NO_ERROR.rawValue, nil, 0)
     }
@@ -202,8 +117,7 @@ final class ServerConnection: EventHandler, FlushTarget {
         if let idleTimer { loop.cancel(idleTimer) }
         for s in streams.values { cancelCall(s) }
         streams.removeAll()
-        loop.unregister(stream.fd)
-        stream.close()
+        io.close()
         owner.connectionClosed(self)
     }
 

@@ -45,16 +45,16 @@ enum GRPCFraming {
         case malformed(String)
     }
 
-    /// The single message of a unary call's body.
-    static func unframeSingle(_ body: [UInt8]) -> Unframed {
+    /// The single message of a unary call's body; `what` names it in errors ("request").
+    static func unframeSingle(_ body: [UInt8], what: String) -> Unframed {
         guard body.count >= prefixSize else {
-            return .malformed(body.isEmpty ? "the request has no message" : "the request message is truncated (\(body.count) bytes)")
+            return .malformed(body.isEmpty ? "the \(what) has no message" : "the \(what) message is truncated (\(body.count) bytes)")
         }
         let length = Int(body[1]) << 24 | Int(body[2]) << 16 | Int(body[3]) << 8 | Int(body[4])
         guard body.count - prefixSize == length else {
             return .malformed(body.count - prefixSize < length
-                ? "the request message is truncated (\(body.count - prefixSize) of \(length) bytes)"
-                : "a unary call carries more than one request message")
+                ? "the \(what) message is truncated (\(body.count - prefixSize) of \(length) bytes)"
+                : "a unary call carries more than one \(what) message")
         }
         if body[0] & 1 != 0 { return .compressed }
         return .message(Array(body[prefixSize...]))

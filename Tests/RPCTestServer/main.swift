@@ -1,6 +1,7 @@
 import BadgeAPI
 import RPC
 import RPCCore
+import RPCTestSupport
 
 /// A server for the transport's interop tests: gRPC's TestService and Health over h2c, or TLS
 /// with `--tls-cert` and `--tls-key`. Prints `listening on HOST:PORT`; exits 0 after a graceful

@@ -13,7 +13,7 @@ struct GeneratedCodeIsFresh {
     static let outputs = [
         ("Schema", "Sources/BadgeAPI", "Schema/proto"),
         ("Tests/WireFixtures/Schema", "Tests/WireFixtures", "Tests/WireFixtures/Schema"),
-        ("Tests/RPCTestServer/Schema", "Tests/RPCTestServer", "Tests/RPCTestServer/Schema"),
+        ("Tests/RPCTestSupport/Schema", "Tests/RPCTestSupport", "Tests/RPCTestSupport/Schema"),
     ]
 
     @Test(arguments: outputs)

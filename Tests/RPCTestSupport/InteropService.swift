@@ -4,13 +4,15 @@ import RPCCore
 /// gRPC's interop TestService, unary methods: sized payloads, a requested status echoed back,
 /// and the two echo metadata keys. A `x-test-delay-ms` header delays the answer, for the
 /// deadline, cancel and shutdown tests.
-struct InteropService: TestServiceHandler {
-    func emptyCall(_ request: Empty, context: ServerContext) async throws -> Empty {
+public struct InteropService: TestServiceHandler {
+    public init() {}
+
+    public func emptyCall(_ request: Empty, context: ServerContext) async throws -> Empty {
         try await prepare(context)
         return Empty()
     }
 
-    func unaryCall(_ request: SimpleRequest, context: ServerContext) async throws -> SimpleResponse {
+    public func unaryCall(_ request: SimpleRequest, context: ServerContext) async throws -> SimpleResponse {
         try await prepare(context)
         if let status = request.responseStatus, status.code != 0 {
             throw RPCError(code: StatusCode(rawValue: Int(status.code)), message: status.message)
@@ -39,10 +41,12 @@ struct InteropService: TestServiceHandler {
 }
 
 /// Health/Check: SERVING for the server and for the services it has.
-struct HealthService: HealthHandler {
+public struct HealthService: HealthHandler {
     let services: Set<String>
 
-    func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
+    public init(services: Set<String>) { self.services = services }
+
+    public func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
         guard request.service.isEmpty || services.contains(request.service) else {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
         }

@@ -1,0 +1,67 @@
+import RPCCore
+
+/// One call on a client connection, from the request leaving to the status arriving.
+final class ClientCall {
+    let path: String
+    let options: CallOptions
+    let request: [UInt8]
+    var requestOffset = 0
+    var continuation: CheckedContinuation<[UInt8], any Error>?
+    var streamID: Int32 = -1
+    var httpStatus: Int?
+    var grpcStatus: Int?
+    var grpcMessage: String?
+    var response: [UInt8] = []
+    var deadlineTimer: TimerHeap.ID?
+    /// The connection carrying the call, for cancelling it.
+    weak var connection: ClientConnection?
+
+    init(path: String, request: [UInt8], options: CallOptions, continuation: CheckedContinuation<[UInt8], any Error>) {
+        self.path = path
+        self.request = GRPCFraming.frame(request)
+        self.options = options
+        self.continuation = continuation
+    }
+
+    /// Resumes the caller once; later outcomes (a late reset after a deadline) are dropped.
+    func finish(_ result: Result<[UInt8], RPCError>) {
+        guard let continuation else { return }
+        self.continuation = nil
+        continuation.resume(with: result.mapError { $0 as any Error })
+    }
+
+    /// The call's outcome from what the stream delivered before it closed.
+    func outcome(resetCode: UInt32) -> Result<[UInt8], RPCError> {
+        if let code = grpcStatus {
+            guard code == 0 else {
+                return .failure(RPCError(code: StatusCode(rawValue: code), message: grpcMessage ?? ""))
+            }
+            switch GRPCFraming.unframeSingle(response, what: "response") {
+            case .message(let bytes): return .success(bytes)
+            case .compressed: return .failure(RPCError(code: .internal, message: "the server sent a compressed message"))
+            case .malformed(let reason): return .failure(RPCError(code: .internal, message: reason))
+            }
+        }
+        if let http = httpStatus, http != 200 {
+            return .failure(RPCError(code: Self.codeForHTTP(http), message: "HTTP status \(http) without a gRPC status"))
+        }
+        switch resetCode {
+        case 0x7: return .failure(RPCError(code: .unavailable, message: "the server refused the stream; retry"))
+        case 0x8: return .failure(RPCError(code: .cancelled, message: "the server cancelled the call"))
+        case 0xB: return .failure(RPCError(code: .resourceExhausted, message: "the server asked to calm down (ENHANCE_YOUR_CALM)"))
+        default: return .failure(RPCError(code: .internal, message: "the stream ended without a gRPC status (HTTP/2 error \(resetCode))"))
+        }
+    }
+
+    /// gRPC's mapping for HTTP statuses that come without grpc-status.
+    static func codeForHTTP(_ status: Int) -> StatusCode {
+        switch status {
+        case 400: return .internal
+        case 401: return .unauthenticated
+        case 403: return .permissionDenied
+        case 404: return .unimplemented
+        case 429, 502, 503, 504: return .unavailable
+        default: return .unknown
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import CNghttp2
+
+/// The nghttp2 client session and its callbacks.
+extension ClientConnection {
+    func startSession() {
+        var callbacks: OpaquePointer?
+        nghttp2_session_callbacks_new(&callbacks)
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        nghttp2_session_callbacks_set_send_callback(callbacks, { _, data, length, _, user in
+            ClientConnection.from(user).io.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            return length
+        })
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, { _, frame, name, nameLength, value, valueLength, _, user in
+            guard let frame else { return 0 }
+            let connection = ClientConnection.from(user)
+            guard let call = connection.calls[frame.pointee.hd.stream_id] else { return 0 }
+            let key = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
+            let text = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+            switch key {
+            case ":status": call.httpStatus = Int(text)
+            case "grpc-status": call.grpcStatus = Int(text)
+            case "grpc-message": call.grpcMessage = PercentEncoding.decode(text)
+            default: break
+            }
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, { session, _, id, data, length, user in
+            let connection = ClientConnection.from(user)
+            guard let call = connection.calls[id] else { return 0 }
+            call.response.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            if call.response.count > connection.maxReceiveMessageSize + GRPCFraming.prefixSize {
+                call.response = []
+                connection.cancel(call, .init(code: .resourceExhausted,
+                    message: "response message exceeds the limit of \(connection.maxReceiveMessageSize) bytes"))
+            }
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, { _, frame, user in
+            guard let frame else { return 0 }
+            if frame.pointee.hd.type == UInt8(NGHTTP2_GOAWAY.rawValue) {
+                ClientConnection.from(user).goAwayReceived()
+            }
+            return 0
+        })
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, { _, id, errorCode, user in
+            ClientConnection.from(user).streamClosed(id, errorCode: errorCode)
+            return 0
+        })
+
+        var session: OpaquePointer?
+        nghttp2_session_client_new(&session, callbacks, Unmanaged.passUnretained(self).toOpaque())
+        io.session = session
+        var settings = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 1 << 20),
+        ]
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 16 << 20)
+    }
+}

@@ -1,0 +1,199 @@
+import CNghttp2
+import Glibc
+import RPCCore
+
+/// One HTTP/2 connection from a client: connects, runs the nghttp2 client session, and
+/// multiplexes calls as streams. Lives on one event loop and is only touched there.
+final class ClientConnection: EventHandler, FlushTarget {
+    enum State {
+        case connecting
+        case handshaking
+        case ready
+        /// GOAWAY received or shutting down: no new calls, the open ones finish.
+        case draining
+        case closed
+    }
+
+    let loop: EventLoop
+    let io: ConnectionIO
+    private(set) var state = State.connecting
+    private var waiting: [ClientCall] = []
+    var calls: [Int32: ClientCall] = [:]
+    let maxReceiveMessageSize: Int
+    private let authority: String
+    private let scheme: String
+    private let onClose: (ClientConnection) -> Void
+
+    init(loop: EventLoop, stream: ByteStream, authority: String, tls: Bool, maxReceiveMessageSize: Int, onClose: @escaping (ClientConnection) -> Void) {
+        self.loop = loop
+        self.authority = authority
+        scheme = tls ? "https" : "http"
+        self.maxReceiveMessageSize = maxReceiveMessageSize
+        self.onClose = onClose
+        io = ConnectionIO(loop: loop, stream: stream, maxOutbound: 64 << 20)
+    }
+
+    func start(connectTimeout: Duration) {
+        loop.register(io.stream.fd, self, writable: true)
+        loop.schedule(after: connectTimeout) { [weak self] in
+            guard let self, self.state == .connecting || self.state == .handshaking else { return }
+            self.fail(RPCError(code: .unavailable, message: "could not connect to \(self.authority) within \(connectTimeout)"))
+        }
+    }
+
+    var acceptsCalls: Bool { state == .connecting || state == .handshaking || state == .ready }
+
+    // MARK: - Events
+
+    func handleEvent(readable: Bool, writable: Bool, hangup: Bool) {
+        switch state {
+        case .connecting:
+            guard writable || hangup else { return }
+            let error = Socket.pendingError(io.stream.fd)
+            guard error == 0 else {
+                return fail(RPCError(code: .unavailable, message: "cannot connect to \(authority): \(String(decoding: Array(UnsafeBufferPointer(start: strerror(error), count: strlen(strerror(error)))).map { UInt8(bitPattern: $0) }, as: UTF8.self))"))
+            }
+            state = .handshaking
+            progressHandshake()
+        case .handshaking:
+            progressHandshake()
+        case .ready, .draining:
+            if writable { flush() }
+            if readable { read() }
+            if hangup && !readable { fail(RPCError(code: .unavailable, message: "the connection to \(authority) was closed")) }
+        case .closed:
+            break
+        }
+    }
+
+    private func progressHandshake() {
+        switch io.handshake() {
+        case .done:
+            if scheme == "https" && io.stream.negotiatedProtocol != "h2" {
+                return fail(RPCError(code: .unavailable, message: "\(authority) did not agree to HTTP/2 (ALPN h2)"))
+            }
+            startSession()
+            state = .ready
+            let queued = waiting
+            waiting.removeAll()
+            for call in queued { submit(call) }
+            loop.needsFlush(self)
+        case .wantRead, .wantWrite:
+            break
+        case .failed(let reason):
+            fail(RPCError(code: .unavailable, message: "TLS with \(authority) failed: \(reason)"))
+        }
+    }
+
+    private func read() {
+        if io.readAvailable() == .failed {
+            return fail(RPCError(code: .unavailable, message: "the connection to \(authority) was lost"))
+        }
+        loop.needsFlush(self)
+    }
+
+    func flush() {
+        guard state == .ready || state == .draining else { return }
+        switch io.flush() {
+        case .failed: fail(RPCError(code: .unavailable, message: "the connection to \(authority) was lost"))
+        case .finished: fail(RPCError(code: .unavailable, message: "the connection to \(authority) ended"))
+        case .open: break
+        }
+    }
+
+    // MARK: - Calls
+
+    func start(_ call: ClientCall) {
+        call.connection = self
+        switch state {
+        case .connecting, .handshaking: waiting.append(call)
+        case .ready: submit(call)
+        case .draining, .closed: call.finish(.failure(RPCError(code: .unavailable, message: "the connection to \(authority) is closing; retry")))
+        }
+    }
+
+    private func submit(_ call: ClientCall) {
+        var headers = HeaderList([
+            (":method", "POST"), (":scheme", scheme), (":path", call.path), (":authority", authority),
+            ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "badges-swift-grpc/1"),
+        ])
+        if let timeout = call.options.timeout { headers.add("grpc-timeout", GRPCTimeout.format(timeout)) }
+        ServerConnection.addMetadata(call.options.metadata, to: &headers)
+        var provider = nghttp2_data_provider()
+        provider.read_callback = { _, id, buffer, length, flags, _, user in
+            let connection = ClientConnection.from(user)
+            guard let call = connection.calls[id] else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+            let n = min(length, call.request.count - call.requestOffset)
+            if n > 0 {
+                call.request.withUnsafeBytes { raw in
+                    buffer!.update(from: raw.baseAddress!.advanced(by: call.requestOffset).assumingMemoryBound(to: UInt8.self), count: n)
+                }
+                call.requestOffset += n
+            }
+            if call.requestOffset == call.request.count { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
+            return n
+        }
+        let id = headers.withNV { nghttp2_submit_request(io.session, nil, $0, $1, &provider, nil) }
+        guard id > 0 else {
+            return call.finish(.failure(RPCError(code: .unavailable, message: "cannot open a stream to \(authority) (nghttp2 error \(id))")))
+        }
+        call.streamID = id
+        calls[id] = call
+        if let timeout = call.options.timeout {
+            call.deadlineTimer = loop.schedule(after: timeout) { [weak self, weak call] in
+                guard let self, let call, call.continuation != nil else { return }
+                self.cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(timeout) exceeded"))
+            }
+        }
+        loop.needsFlush(self)
+    }
+
+    /// Ends a call from our side: RST_STREAM(CANCEL) to the server, the error to the caller.
+    func cancel(_ call: ClientCall, _ error: RPCError) {
+        call.finish(.failure(error))
+        if let index = waiting.firstIndex(where: { $0 === call }) { waiting.remove(at: index) }
+        guard call.streamID > 0, calls[call.streamID] != nil, let session = io.session else { return }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), call.streamID, NGHTTP2_CANCEL.rawValue)
+        loop.needsFlush(self)
+    }
+
+    func streamClosed(_ id: Int32, errorCode: UInt32) {
+        guard let call = calls.removeValue(forKey: id) else { return }
+        if let timer = call.deadlineTimer { loop.cancel(timer) }
+        call.finish(call.outcome(resetCode: errorCode))
+        if state == .draining && calls.isEmpty { close() }
+    }
+
+    func goAwayReceived() {
+        if state == .ready { state = .draining }
+        if calls.isEmpty { close() }
+    }
+
+    // MARK: - Closing
+
+    func fail(_ error: RPCError) {
+        guard state != .closed else { return }
+        for call in waiting { call.finish(.failure(error)) }
+        waiting.removeAll()
+        for call in calls.values {
+            if let timer = call.deadlineTimer { loop.cancel(timer) }
+            call.finish(.failure(error))
+        }
+        calls.removeAll()
+        close()
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        if !calls.isEmpty || !waiting.isEmpty {
+            return fail(RPCError(code: .unavailable, message: "the connection to \(authority) was closed"))
+        }
+        state = .closed
+        io.close()
+        onClose(self)
+    }
+
+    static func from(_ user: UnsafeMutableRawPointer?) -> ClientConnection {
+        Unmanaged<ClientConnection>.fromOpaque(user!).takeUnretainedValue()
+    }
+}
