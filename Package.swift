@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "schemac", targets: ["schemac"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "BadgeAPI", targets: ["BadgeAPI"]),
+        .library(name: "RPCCore", targets: ["RPCCore"]),
+        .library(name: "RPC", targets: ["RPC"]),
     ],
     targets: [
         // Codec runtime: bytes in, bytes out, no I/O.

@@ -23,5 +23,14 @@ let package = Package(
             ],
             path: "CodecBenchmark"
         ),
+        .executableTarget(
+            name: "EchoServer",
+            dependencies: [
+                .product(name: "RPC", package: parent),
+                .product(name: "RPCCore", package: parent),
+                .product(name: "Wire", package: parent),
+            ],
+            path: "EchoServer"
+        ),
     ]
 )

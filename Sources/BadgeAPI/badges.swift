@@ -868,39 +868,39 @@ extension AwardServiceHandler {
         [
             UnaryRoute(path: AwardServicePaths.recordActivity) { bytes, context in
                 let request = try RecordActivityRequest(rpcPayload: bytes, what: "RecordActivity request")
-                return try await self.recordActivity(request, context: context).serializedBytes()
+                return try await self.recordActivity(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.recordActivities) { bytes, context in
                 let request = try RecordActivitiesRequest(rpcPayload: bytes, what: "RecordActivities request")
-                return try await self.recordActivities(request, context: context).serializedBytes()
+                return try await self.recordActivities(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.registerParticipant) { bytes, context in
                 let request = try RegisterParticipantRequest(rpcPayload: bytes, what: "RegisterParticipant request")
-                return try await self.registerParticipant(request, context: context).serializedBytes()
+                return try await self.registerParticipant(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.configureOrganization) { bytes, context in
                 let request = try ConfigureOrganizationRequest(rpcPayload: bytes, what: "ConfigureOrganization request")
-                return try await self.configureOrganization(request, context: context).serializedBytes()
+                return try await self.configureOrganization(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.issueCertificate) { bytes, context in
                 let request = try IssueCertificateRequest(rpcPayload: bytes, what: "IssueCertificate request")
-                return try await self.issueCertificate(request, context: context).serializedBytes()
+                return try await self.issueCertificate(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.listAwards) { bytes, context in
                 let request = try ListAwardsRequest(rpcPayload: bytes, what: "ListAwards request")
-                return try await self.listAwards(request, context: context).serializedBytes()
+                return try await self.listAwards(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.createShareLink) { bytes, context in
                 let request = try CreateShareLinkRequest(rpcPayload: bytes, what: "CreateShareLink request")
-                return try await self.createShareLink(request, context: context).serializedBytes()
+                return try await self.createShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.revokeShareLink) { bytes, context in
                 let request = try RevokeShareLinkRequest(rpcPayload: bytes, what: "RevokeShareLink request")
-                return try await self.revokeShareLink(request, context: context).serializedBytes()
+                return try await self.revokeShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.resolveShareLink) { bytes, context in
                 let request = try ResolveShareLinkRequest(rpcPayload: bytes, what: "ResolveShareLink request")
-                return try await self.resolveShareLink(request, context: context).serializedBytes()
+                return try await self.resolveShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }
@@ -987,23 +987,23 @@ extension ProgressServiceHandler {
         [
             UnaryRoute(path: ProgressServicePaths.getAchievements) { bytes, context in
                 let request = try GetAchievementsRequest(rpcPayload: bytes, what: "GetAchievements request")
-                return try await self.getAchievements(request, context: context).serializedBytes()
+                return try await self.getAchievements(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.getRecent) { bytes, context in
                 let request = try GetRecentRequest(rpcPayload: bytes, what: "GetRecent request")
-                return try await self.getRecent(request, context: context).serializedBytes()
+                return try await self.getRecent(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.markSeen) { bytes, context in
                 let request = try MarkSeenRequest(rpcPayload: bytes, what: "MarkSeen request")
-                return try await self.markSeen(request, context: context).serializedBytes()
+                return try await self.markSeen(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.getDigestSubscription) { bytes, context in
                 let request = try GetDigestSubscriptionRequest(rpcPayload: bytes, what: "GetDigestSubscription request")
-                return try await self.getDigestSubscription(request, context: context).serializedBytes()
+                return try await self.getDigestSubscription(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.updateDigestSubscription) { bytes, context in
                 let request = try UpdateDigestSubscriptionRequest(rpcPayload: bytes, what: "UpdateDigestSubscription request")
-                return try await self.updateDigestSubscription(request, context: context).serializedBytes()
+                return try await self.updateDigestSubscription(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }
@@ -1060,11 +1060,11 @@ extension ReportServiceHandler {
         [
             UnaryRoute(path: ReportServicePaths.listBadges) { bytes, context in
                 let request = try ListBadgesRequest(rpcPayload: bytes, what: "ListBadges request")
-                return try await self.listBadges(request, context: context).serializedBytes()
+                return try await self.listBadges(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ReportServicePaths.getBadgeReport) { bytes, context in
                 let request = try GetBadgeReportRequest(rpcPayload: bytes, what: "GetBadgeReport request")
-                return try await self.getBadgeReport(request, context: context).serializedBytes()
+                return try await self.getBadgeReport(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }

@@ -84,7 +84,7 @@ extension HealthHandler {
         [
             UnaryRoute(path: HealthPaths.check) { bytes, context in
                 let request = try HealthCheckRequest(rpcPayload: bytes, what: "Check request")
-                return try await self.check(request, context: context).serializedBytes()
+                return try await self.check(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }

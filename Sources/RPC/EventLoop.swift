@@ -31,6 +31,8 @@ public final class EventLoop: @unchecked Sendable {
     private var handlers: [Int32: EventHandler] = [:]
     private var timers = TimerHeap()
     private var flushTargets: [ObjectIdentifier: FlushTarget] = [:]
+    /// Swift tasks that prefer this loop as their executor (see `enqueue`), ready to run.
+    private var readyJobs: [UnownedJob] = []
 
     init(name: String) {
         self.name = name
@@ -116,7 +118,7 @@ public final class EventLoop: @unchecked Sendable {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopRequested.load(ordering: .acquiring) {
-            let timeout = timers.millisecondsUntilNext(now: Clock.now())
+            let timeout = readyJobs.isEmpty ? timers.millisecondsUntilNext(now: Clock.now()) : 0
             let count = events.withUnsafeMutableBufferPointer {
                 epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
             }
@@ -138,10 +140,19 @@ public final class EventLoop: @unchecked Sendable {
                 }
             }
             runInbox()
+            runReadyJobs()
             for body in timers.popDue(now: Clock.now()) { body() }
             flushAll()
         }
         runInbox()
+    }
+
+    private func runReadyJobs() {
+        // Jobs a job enqueues run in the next iteration, so I/O is not starved.
+        var jobs = readyJobs
+        readyJobs = []
+        for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        jobs.removeAll()
     }
 
     private func runInbox() {
@@ -159,6 +170,20 @@ public final class EventLoop: @unchecked Sendable {
             let targets = flushTargets
             flushTargets.removeAll(keepingCapacity: true)
             for (_, target) in targets { target.flush() }
+        }
+    }
+}
+
+/// An event loop runs the Swift tasks that prefer it (`Task(executorPreference: loop)`) on its
+/// own thread: a call's handler starts where its request arrived and, unless it awaits work
+/// elsewhere, finishes there, with no hop between threads.
+extension EventLoop: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if inLoop {
+            readyJobs.append(job)
+        } else {
+            execute { self.readyJobs.append(job) }
         }
     }
 }

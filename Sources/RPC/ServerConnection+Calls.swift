@@ -4,40 +4,42 @@ import RPCCore
 /// A call's life on the server: headers checked, body collected, handler run off the loop,
 /// and the response or a status sent back.
 extension ServerConnection {
-    // Header names gRPC reserves for the transport; the rest reach handlers as metadata.
-    private static let transportHeaders: Set<String> = [
-        "content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent",
-    ]
-
     func beginRequest(_ id: Int32) {
         let s = ServerStream(id: id)
         streams[id] = s
-        // A request must arrive whole within the read timeout (slow-loris defence).
-        s.timers.append(loop.schedule(after: core.limits.requestReadTimeout) { [weak self, weak s] in
-            guard let self, let s, !s.answered, !s.dispatched else { return }
-            self.submitRST(s.id, NGHTTP2_CANCEL.rawValue)
-        })
+        // `streams` owns it; nghttp2 keeps a plain pointer for the per-frame lookups.
+        nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
+    }
+
+    /// The stream of a call in progress, found without hashing (see `beginRequest`).
+    func stream(_ id: Int32) -> ServerStream? {
+        guard let raw = nghttp2_session_get_stream_user_data(session, id) else { return nil }
+        return Unmanaged<ServerStream>.fromOpaque(raw).takeUnretainedValue()
     }
 
     func receiveHeader(_ id: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard let s = streams[id] else { return }
+        guard let s = stream(id) else { return }
         s.headerListSize += name.count + value.count + 32
         // Past the limit, fields are no longer kept; the call is refused when the block ends.
         guard s.headerListSize <= core.limits.maxHeaderListSize else { return }
-        let key = String(decoding: name, as: UTF8.self)
-        let text = { String(decoding: value, as: UTF8.self) }
-        switch key {
-        case ":path": s.path = text()
-        case ":method": s.method = text()
-        case "content-type": s.contentType = text()
-        case "grpc-encoding": s.messageEncoding = text()
-        case "grpc-timeout":
-            s.timeout = GRPCTimeout.parse(text())
-            if s.timeout == nil { s.timeout = .zero }
-        default:
-            if key.hasPrefix(":") || Self.transportHeaders.contains(key) { break }
+        if name.first == UInt8(ascii: ":") {
+            if name.equals(":path") {
+                s.path = String(decoding: value, as: UTF8.self)
+            } else if name.equals(":method") {
+                s.isPOST = value.equals("POST")
+            }
+        } else if name.equals("content-type") {
+            s.isGRPCContentType = value.hasPrefix("application/grpc")
+        } else if name.equals("grpc-timeout") {
+            s.timeout = GRPCTimeout.parse(String(decoding: value, as: UTF8.self)) ?? .zero
+        } else if name.equals("grpc-encoding") {
+            s.messageEncoding = String(decoding: value, as: UTF8.self)
+        } else if name.equals("te") || name.equals("user-agent") || name.equals("grpc-accept-encoding") {
+            // Transport headers gRPC reserves; not metadata.
+        } else {
+            let key = String(decoding: name, as: UTF8.self)
             if key.hasSuffix("-bin") {
-                s.metadata.add(key, bytes: Base64.decode(text()) ?? [])
+                s.metadata.add(key, bytes: Base64.decode(String(decoding: value, as: UTF8.self)) ?? [])
             } else {
                 s.metadata.add(key, bytes: Array(value))
             }
@@ -45,13 +47,13 @@ extension ServerConnection {
     }
 
     func requestHeadersComplete(_ id: Int32) {
-        guard let s = streams[id], !s.answered else { return }
+        guard let s = stream(id), !s.answered else { return }
         if s.headerListSize > core.limits.maxHeaderListSize {
             return respondError(s, .resourceExhausted,
                 "request headers of \(s.headerListSize) bytes exceed the limit of \(core.limits.maxHeaderListSize) bytes")
         }
-        guard s.method == "POST" else { return respondHTTP(s, status: 405) }
-        guard s.contentType.hasPrefix("application/grpc") else { return respondHTTP(s, status: 415) }
+        guard s.isPOST else { return respondHTTP(s, status: 405) }
+        guard s.isGRPCContentType else { return respondHTTP(s, status: 415) }
         if isShuttingDown {
             return respondError(s, .unavailable, "the server is shutting down; retry on another connection")
         }
@@ -64,11 +66,13 @@ extension ServerConnection {
         }
         if let timeout = s.timeout {
             if timeout == .zero { return respondError(s, .deadlineExceeded, "deadline exceeded before the call started") }
-            s.timers.append(loop.schedule(after: timeout) { [weak self, weak s] in
-                guard let self, let s, !s.answered else { return }
-                self.cancelCall(s)
-                self.respondError(s, .deadlineExceeded, "deadline of \(timeout) exceeded")
-            })
+            // Strong capture: cancelCall() cancels the timer when the stream goes first.
+            s.deadlineTimer = loop.schedule(after: timeout) { [self] in
+                s.deadlineTimer = nil
+                guard !s.answered else { return }
+                cancelCall(s)
+                respondError(s, .deadlineExceeded, "deadline of \(timeout) exceeded")
+            }
         }
     }
 
@@ -83,7 +87,7 @@ extension ServerConnection {
     }
 
     func receiveData(_ id: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let s = streams[id], !s.answered else { return }
+        guard let s = stream(id), !s.answered else { return }
         let limit = core.limits.maxReceiveMessageSize
         s.body.append(contentsOf: bytes)
         if s.body.count >= GRPCFraming.prefixSize {
@@ -98,7 +102,7 @@ extension ServerConnection {
     }
 
     func requestComplete(_ id: Int32) {
-        guard let s = streams[id], !s.answered, !s.dispatched else { return }
+        guard let s = stream(id), !s.answered, !s.dispatched else { return }
         guard let route = core.routes[s.path] else { return }
         let message: [UInt8]
         switch GRPCFraming.unframeSingle(s.body, what: "request") {
@@ -121,14 +125,19 @@ extension ServerConnection {
         let reply = LoopBound(self, loop: loop)
         let streamID = s.id
         let response = context.response
-        s.task = Task { [context] in
+        // The handler starts on this loop; a handler that awaits storage hops away and back.
+        s.task = Task(executorPreference: loop) { [context] in
             let result: Result<[UInt8], any Error>
             do {
                 result = .success(try await route.handle(message, context))
             } catch {
                 result = .failure(error)
             }
-            reply.loop.execute { reply.value.complete(streamID, result, response) }
+            if reply.loop.inLoop {
+                reply.value.complete(streamID, result, response)
+            } else {
+                reply.loop.execute { reply.value.complete(streamID, result, response) }
+            }
         }
     }
 
@@ -139,8 +148,12 @@ extension ServerConnection {
         cancelCall(s)
         guard !s.answered else { return }
         switch result {
-        case .success(let bytes):
-            respond(s, GRPCFraming.frame(bytes), response)
+        case .success(var bytes):
+            guard bytes.count >= GRPCFraming.prefixSize else {
+                return respondError(s, .internal, "internal error: the handler's response lacks its headroom")
+            }
+            GRPCFraming.framePrefix(&bytes)
+            respond(s, bytes, response)
         case .failure(let error as RPCError):
             respondError(s, error.code, error.message, trailing: response.trailing, initial: response.initial)
         case .failure(is CancellationError):
@@ -163,15 +176,15 @@ extension ServerConnection {
         s.answered = true
         s.response = framed
         s.responseOffset = 0
-        var trailers = HeaderList([("grpc-status", "0")])
-        Self.addMetadata(metadata.trailing, to: &trailers)
-        s.trailers = trailers
-        var headers = HeaderList([(":status", "200"), ("content-type", "application/grpc"), ("grpc-accept-encoding", "identity")])
-        Self.addMetadata(metadata.initial, to: &headers)
+        let trailing = metadata.trailing
+        if !trailing.entries.isEmpty {
+            var trailers = HeaderList([("grpc-status", "0")])
+            Self.addMetadata(trailing, to: &trailers)
+            s.trailers = trailers
+        }
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, id, buffer, length, flags, _, user in
-            let connection = ServerConnection.from(user)
-            guard let s = connection.streams[id] else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+            guard let s = ServerConnection.from(user).stream(id) else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
             let n = min(length, s.response.count - s.responseOffset)
             if n > 0 {
                 s.response.withUnsafeBytes { raw in
@@ -182,12 +195,25 @@ extension ServerConnection {
             if s.responseOffset == s.response.count {
                 // The message is out: end with trailers instead of an empty END_STREAM DATA frame.
                 flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                _ = s.trailers.withNV { nghttp2_submit_trailer(session, id, $0, $1) }
+                if let trailers = s.trailers {
+                    _ = trailers.withNV { nghttp2_submit_trailer(session, id, $0, $1) }
+                } else {
+                    let block = StaticHeaderBlock.okTrailers
+                    nghttp2_submit_trailer(session, id, block.fields, block.count)
+                }
                 s.response = []
             }
             return n
         }
-        _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, &provider) }
+        let initial = metadata.initial
+        if initial.entries.isEmpty {
+            let block = StaticHeaderBlock.okResponse
+            nghttp2_submit_response(session, s.id, block.fields, block.count, &provider)
+        } else {
+            var headers = HeaderList([(":status", "200"), ("content-type", "application/grpc"), ("grpc-accept-encoding", "identity")])
+            Self.addMetadata(initial, to: &headers)
+            _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, &provider) }
+        }
         loop.needsFlush(self)
     }
 
@@ -207,11 +233,6 @@ extension ServerConnection {
         s.answered = true
         let headers = HeaderList([(":status", "\(status)")])
         _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
-        loop.needsFlush(self)
-    }
-
-    private func submitRST(_ id: Int32, _ code: UInt32) {
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, code)
         loop.needsFlush(self)
     }
 

@@ -16,7 +16,10 @@ final class ServerConnection: EventHandler, FlushTarget {
     private var handshakeDone = false
     private var closed = false
     private var shuttingDown = false
-    private var idleTimer: TimerHeap.ID?
+    private let openedAt = Clock.now()
+    /// One timer per connection does the housekeeping (handshake, idle and slow-request
+    /// timeouts), so that a call costs no timer of its own unless it has a deadline.
+    private var housekeepingTimer: TimerHeap.ID?
 
     var session: OpaquePointer? { io.session }
 
@@ -29,12 +32,7 @@ final class ServerConnection: EventHandler, FlushTarget {
 
     func start() {
         loop.register(io.stream.fd, self)
-        // A client gets this long to finish TLS and send the HTTP/2 preface.
-        loop.schedule(after: core.limits.handshakeTimeout) { [weak self] in
-            guard let self, !self.closed, self.framesReceived == 0 else { return }
-            self.close()
-        }
-        scheduleIdleCheck()
+        scheduleHousekeeping()
         progressHandshake()
     }
 
@@ -81,17 +79,36 @@ final class ServerConnection: EventHandler, FlushTarget {
 
     // MARK: - Lifetime
 
-    private func scheduleIdleCheck() {
-        idleTimer = loop.schedule(after: core.limits.idleTimeout) { [weak self] in
-            guard let self, !self.closed else { return }
-            let idleFor = Clock.now() &- self.io.lastActivity
-            if self.streams.isEmpty && idleFor >= Clock.nanoseconds(self.core.limits.idleTimeout) {
-                self.goAway()
-                self.flush()
-                self.close()
-            } else {
-                self.scheduleIdleCheck()
-            }
+    private func scheduleHousekeeping() {
+        let limits = core.limits
+        let period = min(limits.handshakeTimeout, limits.idleTimeout, limits.requestReadTimeout, .seconds(1))
+        // Strong capture: close() cancels the timer, so it never outlives the connection.
+        housekeepingTimer = loop.schedule(after: period) { [self] in
+            housekeepingTimer = nil
+            housekeeping(now: Clock.now())
+            if !closed { scheduleHousekeeping() }
+        }
+    }
+
+    private func housekeeping(now: UInt64) {
+        let limits = core.limits
+        if framesReceived == 0 {
+            // TLS and the HTTP/2 preface must be done within the handshake timeout.
+            if now &- openedAt >= Clock.nanoseconds(limits.handshakeTimeout) { close() }
+            return
+        }
+        if streams.isEmpty && now &- io.lastActivity >= Clock.nanoseconds(limits.idleTimeout) {
+            goAway()
+            flush()
+            close()
+            return
+        }
+        // A request must arrive whole within the read timeout (slow-loris defence).
+        let readTimeout = Clock.nanoseconds(limits.requestReadTimeout)
+        for s in streams.values where !s.answered && !s.dispatched && now &- s.openedAt >= readTimeout {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, NGHTTP2_CANCEL.rawValue)
+            s.answered = true
+            loop.needsFlush(self)
         }
     }
 
@@ -114,7 +131,7 @@ final class ServerConnection: EventHandler, FlushTarget {
     func close() {
         guard !closed else { return }
         closed = true
-        if let idleTimer { loop.cancel(idleTimer) }
+        if let housekeepingTimer { loop.cancel(housekeepingTimer) }
         for s in streams.values { cancelCall(s) }
         streams.removeAll()
         io.close()
@@ -124,8 +141,10 @@ final class ServerConnection: EventHandler, FlushTarget {
     func cancelCall(_ s: ServerStream) {
         s.task?.cancel()
         s.task = nil
-        for timer in s.timers { loop.cancel(timer) }
-        s.timers.removeAll()
+        if let timer = s.deadlineTimer {
+            loop.cancel(timer)
+            s.deadlineTimer = nil
+        }
         if s.dispatched {
             s.dispatched = false
             core.callsInFlight.subtract(1, ordering: .relaxed)

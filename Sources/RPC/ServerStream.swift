@@ -4,8 +4,8 @@ import RPCCore
 final class ServerStream {
     let id: Int32
     var path = ""
-    var method = ""
-    var contentType = ""
+    var isPOST = false
+    var isGRPCContentType = false
     var messageEncoding: String?
     var timeout: Duration?
     var metadata = Metadata()
@@ -17,11 +17,13 @@ final class ServerStream {
     /// The handler is running.
     var dispatched = false
     var task: Task<Void, Never>?
-    var timers: [TimerHeap.ID] = []
+    var deadlineTimer: TimerHeap.ID?
+    let openedAt = Clock.now()
     /// The framed response message and how much of it nghttp2 has taken.
     var response: [UInt8] = []
     var responseOffset = 0
-    var trailers = HeaderList()
+    /// Trailers when the handler set trailing metadata; nil sends the static `grpc-status: 0`.
+    var trailers: HeaderList?
 
     init(id: Int32) { self.id = id }
 }
@@ -29,6 +31,16 @@ final class ServerStream {
 /// gRPC's length-prefixed message framing: a compressed flag, a big-endian length, the bytes.
 enum GRPCFraming {
     static let prefixSize = 5
+
+    /// Fills in the prefix of a message encoded after `prefixSize` bytes of headroom.
+    static func framePrefix(_ buffer: inout [UInt8]) {
+        let n = UInt32(buffer.count - prefixSize)
+        buffer[0] = 0
+        buffer[1] = UInt8(n >> 24)
+        buffer[2] = UInt8(n >> 16 & 0xFF)
+        buffer[3] = UInt8(n >> 8 & 0xFF)
+        buffer[4] = UInt8(n & 0xFF)
+    }
 
     static func frame(_ message: [UInt8]) -> [UInt8] {
         var out = [UInt8]()

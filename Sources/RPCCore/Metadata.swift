@@ -11,11 +11,16 @@ public struct Metadata: Sendable, Hashable, Sequence {
     public init() {}
 
     public mutating func add(_ name: String, _ value: String) {
-        entries.append(Entry(name: name.lowercased(), value: Array(value.utf8)))
+        entries.append(Entry(name: Self.lowercase(name), value: Array(value.utf8)))
     }
 
     public mutating func add(_ name: String, bytes: [UInt8]) {
-        entries.append(Entry(name: name.lowercased(), value: bytes))
+        entries.append(Entry(name: Self.lowercase(name), value: bytes))
+    }
+
+    /// HTTP/2 header names are lower-case already; only convert the ones that are not.
+    private static func lowercase(_ name: String) -> String {
+        name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? name.lowercased() : name
     }
 
     /// The first value for `name` as text, if present.

@@ -19,7 +19,13 @@ public struct ServerContext: Sendable {
 /// One unary method as a server mounts it: its path and a function from request bytes to
 /// response bytes. Generated service code builds these from a typed handler.
 public struct UnaryRoute: Sendable {
+    /// Takes the request message; returns the response message preceded by `responseHeadroom`
+    /// bytes that the transport overwrites with its framing, which spares a copy per call.
     public typealias Handler = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
+
+    /// Bytes reserved in front of every response message: gRPC's length prefix.
+    public static let responseHeadroom = 5
+
     public var path: String
     public var handle: Handler
 

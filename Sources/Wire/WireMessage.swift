@@ -13,9 +13,15 @@ public protocol WireMessage: Sendable, Equatable {
 extension WireMessage {
     /// The message's protobuf encoding.
     public func serializedBytes() -> [UInt8] {
+        serializedBytes(headroom: 0)
+    }
+
+    /// The encoding after `headroom` zero bytes that the caller fills in (a transport's frame
+    /// prefix), saving the copy that prepending would cost.
+    public func serializedBytes(headroom: Int) -> [UInt8] {
         var writer = WireWriter()
         encode(to: &writer)
-        return writer.finish()
+        return writer.finish(headroom: headroom)
     }
 
     /// Decodes a message from its protobuf encoding.

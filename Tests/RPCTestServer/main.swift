@@ -29,17 +29,9 @@ let grace = Duration.milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
 
 let routes = InteropService().routes + HealthService(services: [TestServicePaths.service]).routes
 let server = try GRPCServer(configuration: configuration, routes: routes)
-say("listening on 127.0.0.1:\(server.port)")
+StandardOutput.line("listening on 127.0.0.1:\(server.port)")
 
 let signal = await TerminationSignals.next()
-say("signal \(signal): shutting down")
+StandardOutput.line("signal \(signal): shutting down")
 await server.shutdown(grace: grace)
-say("stopped")
-
-/// Unbuffered, so that a test reading our output sees each line at once.
-func say(_ line: String) {
-    let bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-}
-
-import Glibc
+StandardOutput.line("stopped")

@@ -115,11 +115,11 @@ extension TestServiceHandler {
         [
             UnaryRoute(path: TestServicePaths.emptyCall) { bytes, context in
                 let request = try Empty(rpcPayload: bytes, what: "EmptyCall request")
-                return try await self.emptyCall(request, context: context).serializedBytes()
+                return try await self.emptyCall(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: TestServicePaths.unaryCall) { bytes, context in
                 let request = try SimpleRequest(rpcPayload: bytes, what: "UnaryCall request")
-                return try await self.unaryCall(request, context: context).serializedBytes()
+                return try await self.unaryCall(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }

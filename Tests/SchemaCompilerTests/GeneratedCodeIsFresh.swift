@@ -14,6 +14,7 @@ struct GeneratedCodeIsFresh {
         ("Schema", "Sources/BadgeAPI", "Schema/proto"),
         ("Tests/WireFixtures/Schema", "Tests/WireFixtures", "Tests/WireFixtures/Schema"),
         ("Tests/RPCTestSupport/Schema", "Tests/RPCTestSupport", "Tests/RPCTestSupport/Schema"),
+        ("Benchmarks/Echo", "Benchmarks/EchoServer", "Benchmarks/Echo"),
     ]
 
     @Test(arguments: outputs)
