@@ -13,8 +13,9 @@ final class ClientCall {
     var grpcMessage: String?
     var response: [UInt8] = []
     var deadlineTimer: TimerHeap.ID?
-    /// The connection carrying the call, for cancelling it.
-    weak var connection: ClientConnection?
+    /// The connection carrying the call, for cancelling it; cleared when the call finishes.
+    /// (Strong rather than weak: a weak reference would slow every retain of the connection.)
+    var connection: ClientConnection?
 
     init(path: String, request: [UInt8], options: CallOptions, continuation: CheckedContinuation<[UInt8], any Error>) {
         self.path = path
@@ -27,6 +28,7 @@ final class ClientCall {
     func finish(_ result: Result<[UInt8], RPCError>) {
         guard let continuation else { return }
         self.continuation = nil
+        connection = nil
         continuation.resume(with: result.mapError { $0 as any Error })
     }
 

@@ -22,7 +22,8 @@ final class ClientConnection: EventHandler, FlushTarget {
     let maxReceiveMessageSize: Int
     private let authority: String
     private let scheme: String
-    private let onClose: (ClientConnection) -> Void
+    private var onClose: ((ClientConnection) -> Void)?
+    private var connectTimer: TimerHeap.ID?
 
     init(loop: EventLoop, stream: ByteStream, authority: String, tls: Bool, maxReceiveMessageSize: Int, onClose: @escaping (ClientConnection) -> Void) {
         self.loop = loop
@@ -35,9 +36,11 @@ final class ClientConnection: EventHandler, FlushTarget {
 
     func start(connectTimeout: Duration) {
         loop.register(io.stream.fd, self, writable: true)
-        loop.schedule(after: connectTimeout) { [weak self] in
-            guard let self, self.state == .connecting || self.state == .handshaking else { return }
-            self.fail(RPCError(code: .unavailable, message: "could not connect to \(self.authority) within \(connectTimeout)"))
+        // Strong capture: the timer is cancelled once connected or closed.
+        connectTimer = loop.schedule(after: connectTimeout) { [self] in
+            connectTimer = nil
+            guard state == .connecting || state == .handshaking else { return }
+            fail(RPCError(code: .unavailable, message: "could not connect to \(authority) within \(connectTimeout)"))
         }
     }
 
@@ -74,6 +77,8 @@ final class ClientConnection: EventHandler, FlushTarget {
             }
             startSession()
             state = .ready
+            if let connectTimer { loop.cancel(connectTimer) }
+            connectTimer = nil
             let queued = waiting
             waiting.removeAll()
             for call in queued { submit(call) }
@@ -140,9 +145,11 @@ final class ClientConnection: EventHandler, FlushTarget {
         call.streamID = id
         calls[id] = call
         if let timeout = call.options.timeout {
-            call.deadlineTimer = loop.schedule(after: timeout) { [weak self, weak call] in
-                guard let self, let call, call.continuation != nil else { return }
-                self.cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(timeout) exceeded"))
+            // Strong capture: the timer is cancelled when the stream closes.
+            call.deadlineTimer = loop.schedule(after: timeout) { [self] in
+                call.deadlineTimer = nil
+                guard call.continuation != nil else { return }
+                cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(timeout) exceeded"))
             }
         }
         loop.needsFlush(self)
@@ -189,8 +196,11 @@ final class ClientConnection: EventHandler, FlushTarget {
             return fail(RPCError(code: .unavailable, message: "the connection to \(authority) was closed"))
         }
         state = .closed
+        if let connectTimer { loop.cancel(connectTimer) }
+        connectTimer = nil
         io.close()
-        onClose(self)
+        onClose?(self)
+        onClose = nil
     }
 
     static func from(_ user: UnsafeMutableRawPointer?) -> ClientConnection {

@@ -56,8 +56,8 @@ public final class GRPCClient: UnaryTransport, Sendable {
             let fd = try Socket.connect(host: host, port: port)
             let stream: ByteStream = try tls.map { try TLSStream(fd: fd, context: $0) } ?? PlainStream(fd: fd)
             let fresh = ClientConnection(loop: loop, stream: stream, authority: authority, tls: tls != nil,
-                                         maxReceiveMessageSize: maxReceiveMessageSize) { [weak slot] closed in
-                if slot?.current === closed { slot?.current = nil }
+                                         maxReceiveMessageSize: maxReceiveMessageSize) { closed in
+                if slot.current === closed { slot.current = nil }
             }
             slot.current = fresh
             fresh.start(connectTimeout: connectTimeout)

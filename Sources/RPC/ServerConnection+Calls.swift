@@ -152,6 +152,10 @@ extension ServerConnection {
             guard bytes.count >= GRPCFraming.prefixSize else {
                 return respondError(s, .internal, "internal error: the handler's response lacks its headroom")
             }
+            if unsentResponseBytes > 0 && unsentResponseBytes + bytes.count > core.limits.maxOutboundBuffer {
+                return respondError(s, .resourceExhausted,
+                    "\(unsentResponseBytes) bytes of responses on this connection are still unread; read them before asking for more")
+            }
             GRPCFraming.framePrefix(&bytes)
             respond(s, bytes, response)
         case .failure(let error as RPCError):
@@ -166,6 +170,7 @@ extension ServerConnection {
 
     func streamClosed(_ id: Int32) {
         guard let s = streams.removeValue(forKey: id) else { return }
+        unsentResponseBytes -= s.response.count - s.responseOffset
         cancelCall(s)
         if isShuttingDown && streams.isEmpty { loop.needsFlush(self) }
     }
@@ -176,6 +181,7 @@ extension ServerConnection {
         s.answered = true
         s.response = framed
         s.responseOffset = 0
+        unsentResponseBytes += framed.count
         let trailing = metadata.trailing
         if !trailing.entries.isEmpty {
             var trailers = HeaderList([("grpc-status", "0")])
@@ -184,8 +190,10 @@ extension ServerConnection {
         }
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, id, buffer, length, flags, _, user in
-            guard let s = ServerConnection.from(user).stream(id) else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+            let connection = ServerConnection.from(user)
+            guard let s = connection.stream(id) else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
             let n = min(length, s.response.count - s.responseOffset)
+            connection.unsentResponseBytes -= n
             if n > 0 {
                 s.response.withUnsafeBytes { raw in
                     buffer!.update(from: raw.baseAddress!.advanced(by: s.responseOffset).assumingMemoryBound(to: UInt8.self), count: n)
@@ -202,6 +210,7 @@ extension ServerConnection {
                     nghttp2_submit_trailer(session, id, block.fields, block.count)
                 }
                 s.response = []
+                s.responseOffset = 0
             }
             return n
         }

@@ -11,6 +11,9 @@ final class ServerConnection: EventHandler, FlushTarget {
     private unowned let owner: LoopServer
 
     var streams: [Int32: ServerStream] = [:]
+    /// Response bytes handed to nghttp2 but not yet sent, which a client that never opens
+    /// its flow-control window would otherwise let grow without bound.
+    var unsentResponseBytes = 0
     /// HTTP/2 frames received so far; the preface's SETTINGS is the first.
     var framesReceived = 0
     private var handshakeDone = false

@@ -6,6 +6,7 @@ import time
 
 import grpc
 import h2.events
+import h2.settings
 import pytest
 
 from conftest import RunningServer
@@ -186,3 +187,27 @@ def test_idle_and_silent_connections_are_closed(interop_pb2):
         assert_server_answers(interop_pb2, server.port)
     finally:
         assert server.stop() == 0
+
+
+def test_client_that_never_reads_responses(interop_pb2, h2c_server):
+    """Flow-control abuse: a client that keeps its receive window shut while asking for
+    large responses. The server stops buffering past its outbound limit and says why."""
+    client = RawClient(h2c_server.port)
+    client.conn.local_settings = h2.settings.Settings(client=True, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+    client.start()
+    request = interop_pb2.messages_pb2.SimpleRequest(response_size=1024 * 1024).SerializeToString()
+    streams = []
+    for _ in range(20):
+        stream = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream, client.request_headers(path="/grpc.testing.TestService/UnaryCall"), end_stream=False)
+        client.conn.send_data(stream, grpc_message(request), end_stream=True)
+        streams.append(stream)
+    client.flush()
+    refused = lambda events: sum(
+        1 for e in events if isinstance(e, h2.events.ResponseReceived) and dict(e.headers).get("grpc-status") == "8")
+    assert client.pump(lambda events: refused(events) >= 10, timeout=10)
+    messages = [dict(e.headers).get("grpc-message", "") for e in client.events
+                if isinstance(e, h2.events.ResponseReceived) and dict(e.headers).get("grpc-status") == "8"]
+    assert all("still unread" in m for m in messages)
+    client.close()
+    assert_server_answers(interop_pb2, h2c_server.port)
