@@ -1,2 +1,6 @@
-// The CLinux target only exposes system headers; this file gives SwiftPM something to compile.
+// _GNU_SOURCE is set here, in this file alone (see CLinux.h).
+#define _GNU_SOURCE
+#include <sys/socket.h>
 #include "CLinux.h"
+
+int CLinux_accept4(int fd, int flags) { return accept4(fd, 0, 0, flags); }
