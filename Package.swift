@@ -22,6 +22,11 @@ let package = Package(
         .target(name: "CLinux", path: "Sources/CLinux"),
         // gRPC over HTTP/2: event loops, connections, TLS, server and client.
         .target(name: "RPC", dependencies: ["RPCCore", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
+        // The badge domain: catalog, evaluation, progress. Pure Swift, no I/O.
+        .target(name: "Badges", path: "Sources/Badges", resources: [.copy("Catalog")]),
+        // Durable state: SQLite (WAL) behind a group committer, evaluation in memory.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite"], path: "Sources/BadgeStore"),
         // The schema compiler: a library and a thin executable.
         .target(name: "SchemaCompiler", path: "Codegen/SchemaCompiler"),
         .executableTarget(name: "schemac", dependencies: ["SchemaCompiler"], path: "Codegen/schemac"),
@@ -37,6 +42,7 @@ let package = Package(
         .executableTarget(name: "rpc-interop-client", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCInteropClient"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
+        .testTarget(name: "BadgesTests", dependencies: ["Badges", "BadgeStore"]),
         .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),
     ]
 )

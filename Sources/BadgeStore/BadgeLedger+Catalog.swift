@@ -1,0 +1,24 @@
+import Badges
+
+extension BadgeLedger {
+    /// Applies a catalog newer than the store has seen: every user whose stored activity
+    /// already meets a badge of it receives that badge, marked backfilled so that no flood of
+    /// notifications follows. Awards are never taken away, whatever the new thresholds.
+    static func applyCatalog(_ catalog: Catalog, evaluator: Evaluator, versions: [(version: Int, badgeIDs: Set<String>)],
+                             state: inout LedgerState, now: Instant) -> [LedgerWrite] {
+        let latest = versions.last?.version ?? 0
+        guard catalog.version > latest else { return [] }
+        var writes: [LedgerWrite] = []
+        // A fresh store has no users; its first catalog needs no backfill, only recording.
+        if latest > 0 {
+            for key in state.users.keys.sorted() {
+                var user = state.users[key]!
+                let changes = evaluator.awardAllEarned(&user, organization: state.organization(key.org), now: now, backfilled: true)
+                state.users[key] = user
+                writes += LedgerWrite.changes(changes, org: key.org, user: key.user)
+            }
+        }
+        writes.append(.catalogVersion(version: catalog.version, badgeIDs: catalog.badges.map(\.id), appliedAt: now))
+        return writes
+    }
+}

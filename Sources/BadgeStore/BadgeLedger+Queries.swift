@@ -1,0 +1,96 @@
+import Badges
+
+/// A badge or a certificate, newest first in lists.
+public enum Achievement: Sendable, Hashable {
+    case award(EarnedBadge)
+    case certificate(Certificate)
+
+    public var date: Instant {
+        switch self {
+        case .award(let a): return a.award.awardedAt
+        case .certificate(let c): return c.issuedAt
+        }
+    }
+
+    var sortKey: (Int64, String) {
+        switch self {
+        case .award(let a): return (a.award.awardedAt.milliseconds, "a" + a.badge.id)
+        case .certificate(let c): return (c.issuedAt.milliseconds, "c" + c.id)
+        }
+    }
+
+    public var seen: Bool {
+        switch self {
+        case .award(let a): return a.award.seen
+        case .certificate(let c): return c.seen
+        }
+    }
+}
+
+extension BadgeLedger {
+    /// A user's state as of now: sessions whose time passed are counted even before the
+    /// sweeper has run (on a copy; the sweeper makes it durable).
+    func currentState(_ s: LedgerState, _ key: UserKey) -> UserState {
+        var user = s.users[key] ?? UserState()
+        var ignored = Changes()
+        evaluator.settleDueSessions(&user, organization: s.organization(key.org), now: clock.now(), changes: &ignored)
+        return user
+    }
+
+    func requireBadges(_ s: LedgerState, _ org: String) throws {
+        if let reason = s.organization(org).unavailableReason { throw LedgerError.badgesUnavailable(reason) }
+    }
+
+    /// The achievements page: lifetime numbers, recent badges and certificates, every path.
+    public func achievementsPage(org: String, user: String, recentLimit: Int = 5) throws -> (Achievements, recent: [Achievement]) {
+        try state.withLock { s in
+            try requireBadges(s, org)
+            let key = UserKey(org: org, user: user)
+            let page = catalog.achievements(of: currentState(s, key), roles: s.roles(of: key), recentLimit: recentLimit)
+            return (page, Array(achievementList(s, key).prefix(max(recentLimit, 0))))
+        }
+    }
+
+    /// Badges and certificates, newest first.
+    public func achievements(org: String, user: String, unseenOnly: Bool = false) throws -> [Achievement] {
+        try state.withLock { s in
+            try requireBadges(s, org)
+            let list = achievementList(s, UserKey(org: org, user: user))
+            return unseenOnly ? list.filter { !$0.seen } : list
+        }
+    }
+
+    func achievementList(_ s: LedgerState, _ key: UserKey) -> [Achievement] {
+        let user = currentState(s, key)
+        var list: [Achievement] = user.awards.values.compactMap { catalog.earned($0).map(Achievement.award) }
+        list += (s.certificatesByUser[key] ?? []).compactMap { s.certificates[$0].map(Achievement.certificate) }
+        return list.sorted { $0.sortKey > $1.sortKey }
+    }
+
+    /// Marks achievements seen (all of them with `all`); returns how many changed.
+    public func markSeen(org: String, user: String, badgeIDs: [String], certificateIDs: [String], all: Bool) async throws -> Int {
+        var marked = 0
+        try await commit { s in
+            try requireBadges(s, org)
+            let key = UserKey(org: org, user: user)
+            var writes: [LedgerWrite] = []
+            var state = s.users[key] ?? UserState()
+            for badgeID in all ? Array(state.awards.keys) : badgeIDs {
+                guard var award = state.awards[badgeID], !award.seen else { continue }
+                award.seen = true
+                state.awards[badgeID] = award
+                writes.append(.awardSeen(org: org, user: user, badgeID: badgeID))
+            }
+            s.users[key] = state
+            for id in all ? (s.certificatesByUser[key] ?? []) : certificateIDs {
+                guard var certificate = s.certificates[id], certificate.organizationID == org, certificate.userID == user, !certificate.seen else { continue }
+                certificate.seen = true
+                s.certificates[id] = certificate
+                writes.append(.certificateSeen(id: id))
+            }
+            marked = writes.count
+            return writes
+        }
+        return marked
+    }
+}

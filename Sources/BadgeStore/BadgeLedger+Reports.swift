@@ -1,0 +1,80 @@
+import Badges
+
+/// Per badge, for admins: how many users are eligible, have earned it, have it in progress.
+public struct BadgeSummary: Sendable, Hashable {
+    public var badge: Badge
+    public var eligible: Int
+    public var earned: Int
+    public var inProgress: Int
+}
+
+public enum ReportStatus: Sendable, Hashable {
+    case earned(Instant)
+    case inProgress(current: Int64)
+    case eligible
+}
+
+public struct BadgeReportRow: Sendable, Hashable {
+    public var userID: String
+    public var displayName: String
+    public var status: ReportStatus
+    public var current: Int64
+    public var threshold: Int64
+}
+
+extension BadgeLedger {
+    /// Users a badge's report covers: participants of the organization (in one program when
+    /// given), in the badge's role for role-specific badges.
+    private func eligibleUsers(_ s: LedgerState, org: String, badge: Badge, program: String?) -> [String] {
+        (s.participants[org] ?? [:]).compactMap { user, registrations in
+            registrations.contains { (program == nil || $0.programID == program) && (badge.criterion.role == nil || $0.role == badge.criterion.role) } ? user : nil
+        }.sorted()
+    }
+
+    public func listBadges(org: String, program: String? = nil) throws -> [BadgeSummary] {
+        try state.withLock { s in
+            try requireBadges(s, org)
+            return catalog.badges.map { badge in
+                var summary = BadgeSummary(badge: badge, eligible: 0, earned: 0, inProgress: 0)
+                for user in eligibleUsers(s, org: org, badge: badge, program: program) {
+                    summary.eligible += 1
+                    let state = currentState(s, UserKey(org: org, user: user))
+                    if state.awards[badge.id] != nil {
+                        summary.earned += 1
+                    } else if state.count(badge.counterKey) > 0 {
+                        summary.inProgress += 1
+                    }
+                }
+                return summary
+            }
+        }
+    }
+
+    /// Rows for one badge: who earned it (when), who has it in progress (how far), who is
+    /// eligible; ordered by status then user.
+    public func badgeReport(org: String, badgeID: String, program: String? = nil) throws -> [BadgeReportRow] {
+        try state.withLock { s in
+            try requireBadges(s, org)
+            guard let badge = catalog.badge(badgeID) else { throw LedgerError.notFound("no badge '\(badgeID)' in the catalog") }
+            let rows = eligibleUsers(s, org: org, badge: badge, program: program).map { user -> BadgeReportRow in
+                let key = UserKey(org: org, user: user)
+                let state = currentState(s, key)
+                let current = state.count(badge.counterKey)
+                let status: ReportStatus
+                if let award = state.awards[badge.id] {
+                    status = .earned(award.awardedAt)
+                } else if current > 0 {
+                    status = .inProgress(current: current)
+                } else {
+                    status = .eligible
+                }
+                return BadgeReportRow(userID: user, displayName: s.displayName(of: key), status: status,
+                                      current: current, threshold: badge.criterion.threshold)
+            }
+            func rank(_ r: BadgeReportRow) -> Int {
+                switch r.status { case .earned: return 0; case .inProgress: return 1; case .eligible: return 2 }
+            }
+            return rows.sorted { (rank($0), $0.userID) < (rank($1), $1.userID) }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Badges
+
+extension BadgeLedger {
+    public func issueCertificate(org: String, user: String, title: String, text: String, issuer: String) async throws -> Certificate {
+        if org.isEmpty { throw LedgerError.invalidArgument("organization_id is required") }
+        if user.isEmpty { throw LedgerError.invalidArgument("user_id is required") }
+        if title.isEmpty { throw LedgerError.invalidArgument("title is required") }
+        let certificate = Certificate(id: "cert-" + Token.random(bytes: 12), organizationID: org, userID: user, title: title,
+                                      text: text, issuer: issuer, issuedAt: clock.now())
+        try await commit { s in
+            s.certificates[certificate.id] = certificate
+            s.certificatesByUser[UserKey(org: org, user: user), default: []].append(certificate.id)
+            return [.certificate(certificate)]
+        }
+        return certificate
+    }
+
+    /// A public, unguessable link to one of the user's awards.
+    public func createShareLink(org: String, user: String, badgeID: String) async throws -> ShareLink {
+        let link = ShareLink(token: Token.random(bytes: 24), organizationID: org, userID: user, badgeID: badgeID, createdAt: clock.now())
+        try await commit { s in
+            try requireBadges(s, org)
+            guard currentState(s, UserKey(org: org, user: user)).awards[badgeID] != nil else {
+                throw LedgerError.notFound("user '\(user)' has no award of badge '\(badgeID)'")
+            }
+            s.shareLinks[link.token] = link
+            return [.shareLink(link)]
+        }
+        return link
+    }
+
+    public func revokeShareLink(org: String, user: String, token: String) async throws {
+        try await commit { s in
+            guard var link = s.shareLinks[token], link.organizationID == org, link.userID == user else {
+                throw LedgerError.notFound("no share link '\(token)' for user '\(user)'")
+            }
+            link.revoked = true
+            s.shareLinks[token] = link
+            return [.shareLink(link)]
+        }
+    }
+
+    /// What a share link reveals: badge name and description, display name, date. Nothing else.
+    public func resolveShareLink(token: String) throws -> SharedAward {
+        try state.withLock { s in
+            guard let link = s.shareLinks[token], !link.revoked,
+                  let award = s.users[UserKey(org: link.organizationID, user: link.userID)]?.awards[link.badgeID],
+                  let badge = catalog.badge(link.badgeID) else {
+                throw LedgerError.notFound("no such share link, or it was revoked")
+            }
+            return SharedAward(badgeName: badge.name, badgeDescription: badge.description,
+                               displayName: s.displayName(of: UserKey(org: link.organizationID, user: link.userID)), awardedAt: award.awardedAt)
+        }
+    }
+}
+
+/// Unguessable tokens from the system's random source, URL-safe.
+enum Token {
+    static func random(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 6 {
+                bits -= 6
+                out.append(alphabet[Int(buffer >> UInt32(bits) & 63)])
+            }
+        }
+        if bits > 0 { out.append(alphabet[Int(buffer << UInt32(6 - bits) & 63)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,88 @@
+import Badges
+
+/// Reads a store's tables into a `LedgerState` at start.
+enum LedgerLoader {
+    static func load(_ db: SQLiteDatabase) throws -> LedgerState {
+        var s = LedgerState()
+        try db.prepare("SELECT org_id, tier, badges_enabled FROM organizations").query { row in
+            let id = row.text(0)
+            s.organizations[id] = Organization(id: id, tier: Tier(rawValue: Int(row.int(1))) ?? .unspecified, badgesEnabled: row.int(2) != 0)
+        }
+        try db.prepare("SELECT org_id, user_id, program_id, role, display_name FROM participants").query { row in
+            let p = Participant(organizationID: row.text(0), userID: row.text(1), programID: row.text(2), role: row.text(3), displayName: row.text(4))
+            s.participants[p.organizationID, default: [:]][p.userID, default: []].append(p)
+        }
+        try db.prepare("SELECT org_id, event_id FROM events").query { row in
+            s.eventIDs.insert(EventKey(org: row.text(0), eventID: row.text(1)))
+        }
+        try db.prepare("SELECT org_id, user_id, session_id, state, role, program_id, scheduled_end, scheduled_event_id FROM sessions").query { row in
+            let key = UserKey(org: row.text(0), user: row.text(1))
+            let end = row.isNull(6) ? nil : Instant(milliseconds: row.int(6))
+            let record = SessionRecord(sessionID: row.text(2), state: SessionState(rawValue: Int(row.int(3))) ?? .scheduled,
+                                       role: row.text(4), programID: row.text(5), scheduledEnd: end, scheduledEventID: row.text(7))
+            s.users[key, default: UserState()].sessions[record.sessionID] = record
+            if record.state == .scheduled, let end { s.dueSessions.push(end, key) }
+        }
+        try db.prepare("SELECT org_id, user_id, metric, role, value FROM counters").query { row in
+            guard let metric = Metric(rawValue: row.text(2)) else { return }
+            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].counters[CounterKey(metric: metric, role: row.text(3))] = row.int(4)
+        }
+        try db.prepare("SELECT org_id, user_id, feature FROM features").query { row in
+            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].features.insert(row.text(2))
+        }
+        try db.prepare("SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards").query { row in
+            let award = AwardRecord(badgeID: row.text(2), awardedAt: Instant(milliseconds: row.int(3)), eventID: row.text(4),
+                                    catalogVersion: Int(row.int(5)), backfilled: row.int(6) != 0, seen: row.int(7) != 0)
+            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].awards[award.badgeID] = award
+        }
+        try db.prepare("SELECT id, org_id, user_id, title, text, issuer, issued_at, seen FROM certificates ORDER BY issued_at").query { row in
+            let c = Certificate(id: row.text(0), organizationID: row.text(1), userID: row.text(2), title: row.text(3), text: row.text(4),
+                                issuer: row.text(5), issuedAt: Instant(milliseconds: row.int(6)), seen: row.int(7) != 0)
+            s.certificates[c.id] = c
+            s.certificatesByUser[UserKey(org: c.organizationID, user: c.userID), default: []].append(c.id)
+        }
+        try db.prepare("SELECT token, org_id, user_id, badge_id, created_at, revoked FROM share_links").query { row in
+            let l = ShareLink(token: row.text(0), organizationID: row.text(1), userID: row.text(2), badgeID: row.text(3),
+                              createdAt: Instant(milliseconds: row.int(4)), revoked: row.int(5) != 0)
+            s.shareLinks[l.token] = l
+        }
+        return s
+    }
+
+    /// The catalog versions applied so far, newest last, with the badge ids each had.
+    static func catalogVersions(_ db: SQLiteDatabase) throws -> [(version: Int, badgeIDs: Set<String>)] {
+        var versions: [(Int, Set<String>)] = []
+        try db.prepare("SELECT version, badge_ids FROM catalog_versions ORDER BY version").query { row in
+            versions.append((Int(row.int(0)), Set(row.text(1).split(separator: ",").map(String.init))))
+        }
+        return versions
+    }
+
+    /// Every stored event in the order it was recorded, with the time it was recorded.
+    static func events(_ db: SQLiteDatabase) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        var events: [(ActivityEvent, Instant)] = []
+        try db.prepare("""
+            SELECT org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature
+            FROM events ORDER BY seq
+            """).query { row in
+            let kind: ActivityEvent.Kind
+            switch EventKindCode(rawValue: row.int(3)) {
+            case .sessionScheduled:
+                kind = .sessionScheduled(sessionID: row.text(6), role: row.text(7), programID: row.text(8), scheduledEnd: Instant(milliseconds: row.int(9)))
+            case .sessionCompleted: kind = .sessionCompleted(sessionID: row.text(6))
+            case .sessionCancelled: kind = .sessionCancelled(sessionID: row.text(6))
+            case .feedbackReceived: kind = .feedbackReceived
+            case .coachingItemSaved: kind = .coachingItemSaved
+            case .qaReviewCompleted: kind = .qaReviewCompleted
+            case .qaReviewReceived: kind = .qaReviewReceived
+            case .profileCompleted: kind = .profileCompleted
+            case .featureUsed: kind = .featureUsed(name: row.text(10))
+            case nil: return
+            }
+            let event = ActivityEvent(organizationID: row.text(0), eventID: row.text(1), userID: row.text(2),
+                                      occurredAt: Instant(milliseconds: row.int(4)), kind: kind)
+            events.append((event, Instant(milliseconds: row.int(5))))
+        }
+        return events
+    }
+}

@@ -1,0 +1,78 @@
+import Badges
+
+/// A user of an organization: the key of everything per user.
+struct UserKey: Hashable, Sendable, Comparable {
+    var org: String
+    var user: String
+
+    static func < (a: UserKey, b: UserKey) -> Bool { (a.org, a.user) < (b.org, b.user) }
+}
+
+/// The idempotency key of an event.
+struct EventKey: Hashable, Sendable {
+    var org: String
+    var eventID: String
+}
+
+/// Everything the ledger knows, in memory: the store's tables, materialized. Evaluation and
+/// queries read only this; the store is written behind it and read only at start.
+struct LedgerState: Sendable {
+    var organizations: [String: Organization] = [:]
+    var participants: [String: [String: [Participant]]] = [:]
+    var users: [UserKey: UserState] = [:]
+    var eventIDs: Set<EventKey> = []
+    var certificates: [String: Certificate] = [:]
+    var certificatesByUser: [UserKey: [String]] = [:]
+    var shareLinks: [String: ShareLink] = [:]
+    /// Scheduled sessions by end time, for the sweeper (entries may be stale; settling skips them).
+    var dueSessions = DueHeap()
+
+    func organization(_ id: String) -> Organization {
+        organizations[id] ?? Organization(id: id)
+    }
+
+    func roles(of key: UserKey) -> Set<String> {
+        Set((participants[key.org]?[key.user] ?? []).map(\.role))
+    }
+
+    func displayName(of key: UserKey) -> String {
+        participants[key.org]?[key.user]?.first { !$0.displayName.isEmpty }?.displayName ?? key.user
+    }
+}
+
+/// A min-heap of (scheduled end, user).
+struct DueHeap: Sendable {
+    private var items: [(end: Instant, key: UserKey)] = []
+
+    var isEmpty: Bool { items.isEmpty }
+
+    mutating func push(_ end: Instant, _ key: UserKey) {
+        items.append((end, key))
+        var i = items.count - 1
+        while i > 0, items[(i - 1) / 2].end > items[i].end {
+            items.swapAt(i, (i - 1) / 2)
+            i = (i - 1) / 2
+        }
+    }
+
+    /// Removes and returns the users with a session ending at or before `now`.
+    mutating func popDue(_ now: Instant) -> Set<UserKey> {
+        var due: Set<UserKey> = []
+        while let first = items.first, first.end <= now {
+            due.insert(first.key)
+            items.swapAt(0, items.count - 1)
+            items.removeLast()
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && items[l].end < items[m].end { m = l }
+                if r < items.count && items[r].end < items[m].end { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return due
+    }
+}

@@ -1,0 +1,60 @@
+/// The store's schema, one step per version; `PRAGMA user_version` records how far a database
+/// has come. Steps are only ever appended.
+enum Migrations {
+    static let steps: [String] = [
+        // 1: organizations, participants, the event log, per-user state, awards and extras.
+        """
+        CREATE TABLE organizations (
+            org_id TEXT PRIMARY KEY, tier INTEGER NOT NULL, badges_enabled INTEGER NOT NULL);
+        CREATE TABLE participants (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, program_id TEXT NOT NULL, role TEXT NOT NULL,
+            display_name TEXT NOT NULL, PRIMARY KEY (org_id, user_id, program_id, role)) WITHOUT ROWID;
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
+            kind INTEGER NOT NULL, occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+            session_id TEXT, role TEXT, program_id TEXT, scheduled_end INTEGER, feature TEXT,
+            UNIQUE (org_id, event_id));
+        CREATE TABLE sessions (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, session_id TEXT NOT NULL, state INTEGER NOT NULL,
+            role TEXT NOT NULL, program_id TEXT NOT NULL, scheduled_end INTEGER, scheduled_event_id TEXT NOT NULL,
+            PRIMARY KEY (org_id, user_id, session_id)) WITHOUT ROWID;
+        CREATE TABLE counters (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, metric TEXT NOT NULL, role TEXT NOT NULL,
+            value INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, metric, role)) WITHOUT ROWID;
+        CREATE TABLE features (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, feature TEXT NOT NULL,
+            PRIMARY KEY (org_id, user_id, feature)) WITHOUT ROWID;
+        CREATE TABLE awards (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL, awarded_at INTEGER NOT NULL,
+            event_id TEXT NOT NULL, catalog_version INTEGER NOT NULL, backfilled INTEGER NOT NULL,
+            seen INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, badge_id)) WITHOUT ROWID;
+        CREATE TABLE certificates (
+            id TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, title TEXT NOT NULL,
+            text TEXT NOT NULL, issuer TEXT NOT NULL, issued_at INTEGER NOT NULL, seen INTEGER NOT NULL);
+        CREATE TABLE share_links (
+            token TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL, revoked INTEGER NOT NULL);
+        CREATE TABLE catalog_versions (
+            version INTEGER PRIMARY KEY, badge_ids TEXT NOT NULL, applied_at INTEGER NOT NULL);
+        """,
+    ]
+
+    static func migrate(_ db: SQLiteDatabase) throws {
+        var current: Int64 = 0
+        try db.prepare("PRAGMA user_version").query { current = $0.int(0) }
+        guard current <= Int64(steps.count) else {
+            throw SQLiteError(code: 0, message: "the database is at schema version \(current), newer than this build knows (\(steps.count))")
+        }
+        for (index, step) in steps.enumerated() where Int64(index + 1) > current {
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try db.execute(step)
+                try db.execute("PRAGMA user_version = \(index + 1)")
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Badges
+
+/// Writes ledger changes through prepared statements on the writer connection.
+final class SQLiteWriter {
+    let db: SQLiteDatabase
+    private let insertEvent: SQLiteStatement
+    private let upsertSession: SQLiteStatement
+    private let upsertCounter: SQLiteStatement
+    private let insertFeature: SQLiteStatement
+    private let insertAward: SQLiteStatement
+    private let markAwardSeen: SQLiteStatement
+    private let upsertOrganization: SQLiteStatement
+    private let upsertParticipant: SQLiteStatement
+    private let insertCertificate: SQLiteStatement
+    private let markCertificateSeen: SQLiteStatement
+    private let upsertShareLink: SQLiteStatement
+    private let insertCatalogVersion: SQLiteStatement
+
+    init(_ db: SQLiteDatabase) throws {
+        self.db = db
+        insertEvent = try db.prepare("""
+            INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        upsertSession = try db.prepare("""
+            INSERT INTO sessions (org_id, user_id, session_id, state, role, program_id, scheduled_end, scheduled_event_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id, session_id) DO UPDATE SET state = excluded.state, role = excluded.role,
+                program_id = excluded.program_id, scheduled_end = excluded.scheduled_end, scheduled_event_id = excluded.scheduled_event_id
+            """)
+        upsertCounter = try db.prepare("""
+            INSERT INTO counters (org_id, user_id, metric, role, value) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id, metric, role) DO UPDATE SET value = excluded.value
+            """)
+        insertFeature = try db.prepare("INSERT INTO features (org_id, user_id, feature) VALUES (?, ?, ?)")
+        // A plain INSERT: the primary key makes a second award of a badge to a user impossible.
+        insertAward = try db.prepare("""
+            INSERT INTO awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        markAwardSeen = try db.prepare("UPDATE awards SET seen = 1 WHERE org_id = ? AND user_id = ? AND badge_id = ?")
+        upsertOrganization = try db.prepare("""
+            INSERT INTO organizations (org_id, tier, badges_enabled) VALUES (?, ?, ?)
+            ON CONFLICT (org_id) DO UPDATE SET tier = excluded.tier, badges_enabled = excluded.badges_enabled
+            """)
+        upsertParticipant = try db.prepare("""
+            INSERT INTO participants (org_id, user_id, program_id, role, display_name) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id, program_id, role) DO UPDATE SET display_name = excluded.display_name
+            """)
+        insertCertificate = try db.prepare("""
+            INSERT INTO certificates (id, org_id, user_id, title, text, issuer, issued_at, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        markCertificateSeen = try db.prepare("UPDATE certificates SET seen = 1 WHERE id = ?")
+        upsertShareLink = try db.prepare("""
+            INSERT INTO share_links (token, org_id, user_id, badge_id, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (token) DO UPDATE SET revoked = excluded.revoked
+            """)
+        insertCatalogVersion = try db.prepare("INSERT OR REPLACE INTO catalog_versions (version, badge_ids, applied_at) VALUES (?, ?, ?)")
+    }
+
+    func apply(_ write: LedgerWrite) throws {
+        switch write {
+        case .event(let e, let recordedAt):
+            var session: SQLiteValue = .null, role: SQLiteValue = .null, program: SQLiteValue = .null
+            var end: SQLiteValue = .null, feature: SQLiteValue = .null
+            let kind: EventKindCode
+            switch e.kind {
+            case .sessionScheduled(let id, let r, let p, let scheduledEnd):
+                kind = .sessionScheduled
+                (session, role, program, end) = (.text(id), .text(r), .text(p), .integer(scheduledEnd.milliseconds))
+            case .sessionCompleted(let id): kind = .sessionCompleted; session = .text(id)
+            case .sessionCancelled(let id): kind = .sessionCancelled; session = .text(id)
+            case .feedbackReceived: kind = .feedbackReceived
+            case .coachingItemSaved: kind = .coachingItemSaved
+            case .qaReviewCompleted: kind = .qaReviewCompleted
+            case .qaReviewReceived: kind = .qaReviewReceived
+            case .profileCompleted: kind = .profileCompleted
+            case .featureUsed(let name): kind = .featureUsed; feature = .text(name)
+            }
+            try insertEvent.run(.text(e.organizationID), .text(e.eventID), .text(e.userID), .integer(kind.rawValue),
+                                .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), session, role, program, end, feature)
+        case .session(let org, let user, let r):
+            try upsertSession.run(.text(org), .text(user), .text(r.sessionID), .integer(Int64(r.state.rawValue)), .text(r.role),
+                                  .text(r.programID), r.scheduledEnd.map { .integer($0.milliseconds) } ?? .null, .text(r.scheduledEventID))
+        case .counter(let org, let user, let key, let value):
+            try upsertCounter.run(.text(org), .text(user), .text(key.metric.rawValue), .text(key.role), .integer(value))
+        case .feature(let org, let user, let name):
+            try insertFeature.run(.text(org), .text(user), .text(name))
+        case .award(let org, let user, let a):
+            try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
+                                .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0), .integer(a.seen ? 1 : 0))
+        case .awardSeen(let org, let user, let badgeID):
+            try markAwardSeen.run(.text(org), .text(user), .text(badgeID))
+        case .organization(let o):
+            try upsertOrganization.run(.text(o.id), .integer(Int64(o.tier.rawValue)), .integer(o.badgesEnabled ? 1 : 0))
+        case .participant(let p):
+            try upsertParticipant.run(.text(p.organizationID), .text(p.userID), .text(p.programID), .text(p.role), .text(p.displayName))
+        case .certificate(let c):
+            try insertCertificate.run(.text(c.id), .text(c.organizationID), .text(c.userID), .text(c.title), .text(c.text),
+                                      .text(c.issuer), .integer(c.issuedAt.milliseconds), .integer(c.seen ? 1 : 0))
+        case .certificateSeen(let id):
+            try markCertificateSeen.run(.text(id))
+        case .shareLink(let l):
+            try upsertShareLink.run(.text(l.token), .text(l.organizationID), .text(l.userID), .text(l.badgeID),
+                                    .integer(l.createdAt.milliseconds), .integer(l.revoked ? 1 : 0))
+        case .catalogVersion(let version, let ids, let appliedAt):
+            try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
+        }
+    }
+}

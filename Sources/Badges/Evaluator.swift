@@ -1,0 +1,155 @@
+/// What applying an event (or the clock) changed for one user: the rows a store must write,
+/// and what the caller is told.
+public struct Changes: Sendable, Hashable {
+    public var counters: [CounterKey: Int64] = [:]
+    public var sessions: [String: SessionRecord] = [:]
+    public var features: [String] = []
+    public var awards: [AwardRecord] = []
+    /// Counters this change moved, for progress reporting.
+    public var moved: Set<CounterKey> = []
+
+    public init() {}
+
+    public var isEmpty: Bool { counters.isEmpty && sessions.isEmpty && features.isEmpty && awards.isEmpty }
+}
+
+/// Applies events to a user's state: counts activity and awards what it earns. Pure: given the
+/// same state, event, organization and time, it gives the same result.
+public struct Evaluator: Sendable {
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    /// Records `event` in `state`. Sessions whose end has passed by `now` are counted first,
+    /// so that the answer never depends on whether the background sweeper has run.
+    public func apply(_ event: ActivityEvent, to state: inout UserState, organization: Organization, now: Instant) -> Changes {
+        var changes = Changes()
+        settleDueSessions(&state, organization: organization, now: now, changes: &changes)
+        switch event.kind {
+        case .sessionScheduled(let sessionID, let role, let programID, let end):
+            let existing = state.sessions[sessionID]
+            var record = SessionRecord(sessionID: sessionID, state: .scheduled, role: role, programID: programID,
+                                       scheduledEnd: end, scheduledEventID: event.eventID)
+            switch existing?.state {
+            case nil:
+                if end <= now {
+                    record.state = .counted
+                    count(record, in: &state, changes: &changes)
+                }
+            case .completedEarly:
+                record.state = .counted
+                count(record, in: &state, changes: &changes)
+            case .cancelledEarly:
+                record.state = .cancelled
+            case .scheduled, .counted, .cancelled:
+                return finish(changes, state: &state, organization: organization, now: now, eventID: event.eventID)  // booked already
+            }
+            state.sessions[sessionID] = record
+            changes.sessions[sessionID] = record
+        case .sessionCompleted(let sessionID):
+            if var record = state.sessions[sessionID] {
+                if record.state == .scheduled {
+                    record.state = .counted
+                    count(record, in: &state, changes: &changes)
+                    state.sessions[sessionID] = record
+                    changes.sessions[sessionID] = record
+                }
+            } else {
+                let record = SessionRecord(sessionID: sessionID, state: .completedEarly)
+                state.sessions[sessionID] = record
+                changes.sessions[sessionID] = record
+            }
+        case .sessionCancelled(let sessionID):
+            if var record = state.sessions[sessionID] {
+                // A session already counted stays counted: its badge is never taken back.
+                if record.state == .scheduled {
+                    record.state = .cancelled
+                    state.sessions[sessionID] = record
+                    changes.sessions[sessionID] = record
+                }
+            } else {
+                let record = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
+                state.sessions[sessionID] = record
+                changes.sessions[sessionID] = record
+            }
+        case .profileCompleted:
+            let key = CounterKey(metric: .profileCompleted)
+            if state.count(key) == 0 { increment(key, in: &state, changes: &changes) }
+        case .featureUsed(let name):
+            if state.features.insert(name).inserted {
+                changes.features.append(name)
+                increment(CounterKey(metric: .featuresUsed), in: &state, changes: &changes)
+            }
+        case .feedbackReceived, .coachingItemSaved, .qaReviewCompleted, .qaReviewReceived:
+            increment(CounterKey(metric: event.directMetric!), in: &state, changes: &changes)
+        }
+        return finish(changes, state: &state, organization: organization, now: now, eventID: event.eventID)
+    }
+
+    /// Counts every scheduled session whose end is at or before `now` (the sweeper's work,
+    /// also done before each event and query), awarding what that earns.
+    public func settleDueSessions(_ state: inout UserState, organization: Organization, now: Instant, changes: inout Changes) {
+        let due = state.sessions.values
+            .filter { $0.state == .scheduled && ($0.scheduledEnd.map { $0 <= now } ?? false) }
+            .sorted { ($0.scheduledEnd!, $0.sessionID) < ($1.scheduledEnd!, $1.sessionID) }
+        for var record in due {
+            record.state = .counted
+            count(record, in: &state, changes: &changes)
+            state.sessions[record.sessionID] = record
+            changes.sessions[record.sessionID] = record
+            // Credit each session's award to its own booking.
+            award(in: &state, organization: organization, now: now, eventID: record.scheduledEventID, keys: changes.moved, changes: &changes)
+        }
+    }
+
+    /// Awards every badge the counters already meet (badges switched back on, a new catalog
+    /// version). Backfilled awards are marked so that no flood of notifications follows.
+    public func awardAllEarned(_ state: inout UserState, organization: Organization, now: Instant, backfilled: Bool) -> Changes {
+        var changes = Changes()
+        guard organization.badgesAvailable else { return changes }
+        for badge in catalog.badges where state.awards[badge.id] == nil && state.count(badge.counterKey) >= badge.criterion.threshold {
+            // No single event earned it: the activity was already there.
+            let record = AwardRecord(badgeID: badge.id, awardedAt: now, eventID: "",
+                                     catalogVersion: catalog.version, backfilled: backfilled)
+            state.awards[badge.id] = record
+            changes.awards.append(record)
+        }
+        return changes
+    }
+
+    // MARK: - Steps
+
+    private func finish(_ changes: Changes, state: inout UserState, organization: Organization, now: Instant, eventID: String) -> Changes {
+        var changes = changes
+        award(in: &state, organization: organization, now: now, eventID: eventID, keys: changes.moved, changes: &changes)
+        return changes
+    }
+
+    private func count(_ session: SessionRecord, in state: inout UserState, changes: inout Changes) {
+        increment(CounterKey(metric: .sessionsCompleted, role: session.role), in: &state, changes: &changes)
+        if !session.role.isEmpty {
+            increment(CounterKey(metric: .sessionsCompleted), in: &state, changes: &changes)
+        }
+    }
+
+    private func increment(_ key: CounterKey, in state: inout UserState, changes: inout Changes) {
+        let value = state.count(key) + 1
+        state.counters[key] = value
+        changes.counters[key] = value
+        changes.moved.insert(key)
+    }
+
+    private func award(in state: inout UserState, organization: Organization, now: Instant, eventID: String, keys: Set<CounterKey>, changes: inout Changes) {
+        guard organization.badgesAvailable else { return }
+        for key in keys.sorted() {
+            let value = state.count(key)
+            for badge in catalog.badges(reading: key) {
+                guard badge.criterion.threshold <= value else { break }
+                guard state.awards[badge.id] == nil else { continue }
+                let record = AwardRecord(badgeID: badge.id, awardedAt: now, eventID: eventID, catalogVersion: catalog.version)
+                state.awards[badge.id] = record
+                changes.awards.append(record)
+            }
+        }
+    }
+}

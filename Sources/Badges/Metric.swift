@@ -1,0 +1,27 @@
+/// The activities badges count. Each event type moves one metric.
+public enum Metric: String, Sendable, Codable, CaseIterable {
+    /// Sessions counted for the participant (completed, or their time passed uncancelled).
+    case sessionsCompleted = "sessions_completed"
+    case feedbackReceived = "feedback_received"
+    case coachingItemsSaved = "coaching_items_saved"
+    case qaReviewsCompleted = "qa_reviews_completed"
+    case qaReviewsReceived = "qa_reviews_received"
+    case profileCompleted = "profile_completed"
+    /// Distinct features used.
+    case featuresUsed = "features_used"
+}
+
+/// A user's counter: a metric, in one role or ("") across all roles.
+public struct CounterKey: Hashable, Sendable, Comparable {
+    public var metric: Metric
+    public var role: String
+
+    public init(metric: Metric, role: String = "") {
+        self.metric = metric
+        self.role = role
+    }
+
+    public static func < (a: CounterKey, b: CounterKey) -> Bool {
+        (a.metric.rawValue, a.role) < (b.metric.rawValue, b.role)
+    }
+}

@@ -1,0 +1,65 @@
+/// Where a session stands for one participant.
+public enum SessionState: Int, Sendable, Hashable {
+    /// Booked; counts when completed or when its end passes.
+    case scheduled = 0
+    /// Counted once, for good.
+    case counted = 1
+    /// Cancelled before it counted: it never will.
+    case cancelled = 2
+    /// A completion arrived before the booking; it counts when the booking arrives.
+    case completedEarly = 3
+    /// A cancellation arrived before the booking.
+    case cancelledEarly = 4
+}
+
+public struct SessionRecord: Sendable, Hashable {
+    public var sessionID: String
+    public var state: SessionState
+    public var role: String
+    public var programID: String
+    public var scheduledEnd: Instant?
+    /// The SESSION_SCHEDULED event, which an award earned by the clock is credited to.
+    public var scheduledEventID: String
+
+    public init(sessionID: String, state: SessionState, role: String = "", programID: String = "", scheduledEnd: Instant? = nil, scheduledEventID: String = "") {
+        self.sessionID = sessionID
+        self.state = state
+        self.role = role
+        self.programID = programID
+        self.scheduledEnd = scheduledEnd
+        self.scheduledEventID = scheduledEventID
+    }
+}
+
+/// A badge given to a user: once, forever.
+public struct AwardRecord: Sendable, Hashable {
+    public var badgeID: String
+    public var awardedAt: Instant
+    /// The event whose recording (or, for sessions, whose time passing) earned it.
+    public var eventID: String
+    public var catalogVersion: Int
+    /// Given by a new catalog version to a user who already qualified.
+    public var backfilled: Bool
+    public var seen: Bool
+
+    public init(badgeID: String, awardedAt: Instant, eventID: String, catalogVersion: Int, backfilled: Bool = false, seen: Bool = false) {
+        self.badgeID = badgeID
+        self.awardedAt = awardedAt
+        self.eventID = eventID
+        self.catalogVersion = catalogVersion
+        self.backfilled = backfilled
+        self.seen = seen
+    }
+}
+
+/// Everything evaluation needs about one user of one organization.
+public struct UserState: Sendable, Hashable {
+    public var counters: [CounterKey: Int64] = [:]
+    public var sessions: [String: SessionRecord] = [:]
+    public var features: Set<String> = []
+    public var awards: [String: AwardRecord] = [:]
+
+    public init() {}
+
+    public func count(_ key: CounterKey) -> Int64 { counters[key] ?? 0 }
+}
