@@ -39,6 +39,7 @@ let package = Package(
         .executableTarget(name: "codec-interop", dependencies: ["Wire", "WireFixtures"], path: "Tests/CodecInterop"),
         .target(name: "RPCTestSupport", dependencies: ["RPCCore", "Wire", "BadgeAPI"], path: "Tests/RPCTestSupport", exclude: ["Schema"]),
         .executableTarget(name: "rpc-test-server", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCTestServer"),
+        .executableTarget(name: "ledger-crash-child", dependencies: ["Badges", "BadgeStore", "RPCCore"], path: "Tests/LedgerCrashChild"),
         .executableTarget(name: "rpc-interop-client", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCInteropClient"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
