@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "BadgeAPI", targets: ["BadgeAPI"]),
         .library(name: "RPCCore", targets: ["RPCCore"]),
         .library(name: "RPC", targets: ["RPC"]),
+        .library(name: "Badges", targets: ["Badges"]),
+        .library(name: "BadgeStore", targets: ["BadgeStore"]),
     ],
     targets: [
         // Codec runtime: bytes in, bytes out, no I/O.

@@ -24,6 +24,14 @@ let package = Package(
             path: "CodecBenchmark"
         ),
         .executableTarget(
+            name: "LedgerBenchmark",
+            dependencies: [
+                .product(name: "Badges", package: parent),
+                .product(name: "BadgeStore", package: parent),
+            ],
+            path: "LedgerBenchmark"
+        ),
+        .executableTarget(
             name: "EchoServer",
             dependencies: [
                 .product(name: "RPC", package: parent),

@@ -25,6 +25,11 @@ public struct LedgerOptions: Sendable {
 /// All state lives in memory, loaded when the ledger opens; the store is read only then. That
 /// keeps storage reads off the request path entirely, at the price of memory proportional to
 /// users and events (see the README); PostgreSQL serves deployments past one machine.
+///
+/// What is stored is the event log and the awards (plus organizations, participants,
+/// certificates, links). Counters and session states are a pure function of the log, replayed
+/// at start, so recording an event costs one appended row and its awards, not a rewrite of
+/// counter rows scattered over the file.
 public final class BadgeLedger: Sendable {
     public let catalog: Catalog
     let evaluator: Evaluator
@@ -43,9 +48,14 @@ public final class BadgeLedger: Sendable {
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
-        try db.execute("PRAGMA foreign_keys = ON")
+        // Keep the working set in SQLite's own cache and read the rest through mmap, so that
+        // B-tree lookups on the write path do not copy pages in from the kernel.
+        try db.execute("PRAGMA cache_size = -262144")
+        try db.execute("PRAGMA mmap_size = 1073741824")
+        // Fewer, larger checkpoints: each one rewrites pages the WAL already holds.
+        try db.execute("PRAGMA wal_autocheckpoint = 8192")
         try Migrations.migrate(db)
-        var loaded = try LedgerLoader.load(db)
+        var loaded = try LedgerLoader.load(db, evaluator: evaluator)
         let versions = try LedgerLoader.catalogVersions(db)
         let writer = try SQLiteWriter(db)
         committer = GroupCommitter(writer: writer, maxBatch: options.maxBatch)

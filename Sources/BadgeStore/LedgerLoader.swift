@@ -2,7 +2,7 @@ import Badges
 
 /// Reads a store's tables into a `LedgerState` at start.
 enum LedgerLoader {
-    static func load(_ db: SQLiteDatabase) throws -> LedgerState {
+    static func load(_ db: SQLiteDatabase, evaluator: Evaluator) throws -> LedgerState {
         var s = LedgerState()
         try db.prepare("SELECT org_id, tier, badges_enabled FROM organizations").query { row in
             let id = row.text(0)
@@ -12,23 +12,18 @@ enum LedgerLoader {
             let p = Participant(organizationID: row.text(0), userID: row.text(1), programID: row.text(2), role: row.text(3), displayName: row.text(4))
             s.participants[p.organizationID, default: [:]][p.userID, default: []].append(p)
         }
-        try db.prepare("SELECT org_id, event_id FROM events").query { row in
-            s.eventIDs.insert(EventKey(org: row.text(0), eventID: row.text(1)))
+        // Counters, sessions and features: the event log replayed, each event at the time it
+        // was recorded, exactly as it was evaluated then (awards come from their own table).
+        let noAwards = Organization(id: "", tier: .free, badgesEnabled: false)
+        for (event, recordedAt) in try events(db) {
+            s.eventIDs.insert(EventKey(org: event.organizationID, eventID: event.eventID))
+            _ = evaluator.apply(event, to: &s.users[UserKey(org: event.organizationID, user: event.userID), default: UserState()],
+                                organization: noAwards, now: recordedAt)
         }
-        try db.prepare("SELECT org_id, user_id, session_id, state, role, program_id, scheduled_end, scheduled_event_id FROM sessions").query { row in
-            let key = UserKey(org: row.text(0), user: row.text(1))
-            let end = row.isNull(6) ? nil : Instant(milliseconds: row.int(6))
-            let record = SessionRecord(sessionID: row.text(2), state: SessionState(rawValue: Int(row.int(3))) ?? .scheduled,
-                                       role: row.text(4), programID: row.text(5), scheduledEnd: end, scheduledEventID: row.text(7))
-            s.users[key, default: UserState()].sessions[record.sessionID] = record
-            if record.state == .scheduled, let end { s.dueSessions.push(end, key) }
-        }
-        try db.prepare("SELECT org_id, user_id, metric, role, value FROM counters").query { row in
-            guard let metric = Metric(rawValue: row.text(2)) else { return }
-            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].counters[CounterKey(metric: metric, role: row.text(3))] = row.int(4)
-        }
-        try db.prepare("SELECT org_id, user_id, feature FROM features").query { row in
-            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].features.insert(row.text(2))
+        for (key, user) in s.users {
+            for session in user.sessions.values where session.state == .scheduled {
+                if let end = session.scheduledEnd { s.dueSessions.push(end, key) }
+            }
         }
         try db.prepare("SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards").query { row in
             let award = AwardRecord(badgeID: row.text(2), awardedAt: Instant(milliseconds: row.int(3)), eventID: row.text(4),

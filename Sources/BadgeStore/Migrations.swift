@@ -2,7 +2,9 @@
 /// has come. Steps are only ever appended.
 enum Migrations {
     static let steps: [String] = [
-        // 1: organizations, participants, the event log, per-user state, awards and extras.
+        // 1: organizations, participants, the event log, awards, and the rest.
+        // Counters, sessions and features are not stored: they are a function of the event log
+        // (replayed at start), which keeps a write to one append per event plus its awards.
         """
         CREATE TABLE organizations (
             org_id TEXT PRIMARY KEY, tier INTEGER NOT NULL, badges_enabled INTEGER NOT NULL);
@@ -12,18 +14,7 @@ enum Migrations {
         CREATE TABLE events (
             seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
             kind INTEGER NOT NULL, occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
-            session_id TEXT, role TEXT, program_id TEXT, scheduled_end INTEGER, feature TEXT,
-            UNIQUE (org_id, event_id));
-        CREATE TABLE sessions (
-            org_id TEXT NOT NULL, user_id TEXT NOT NULL, session_id TEXT NOT NULL, state INTEGER NOT NULL,
-            role TEXT NOT NULL, program_id TEXT NOT NULL, scheduled_end INTEGER, scheduled_event_id TEXT NOT NULL,
-            PRIMARY KEY (org_id, user_id, session_id)) WITHOUT ROWID;
-        CREATE TABLE counters (
-            org_id TEXT NOT NULL, user_id TEXT NOT NULL, metric TEXT NOT NULL, role TEXT NOT NULL,
-            value INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, metric, role)) WITHOUT ROWID;
-        CREATE TABLE features (
-            org_id TEXT NOT NULL, user_id TEXT NOT NULL, feature TEXT NOT NULL,
-            PRIMARY KEY (org_id, user_id, feature)) WITHOUT ROWID;
+            session_id TEXT, role TEXT, program_id TEXT, scheduled_end INTEGER, feature TEXT);
         CREATE TABLE awards (
             org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL, awarded_at INTEGER NOT NULL,
             event_id TEXT NOT NULL, catalog_version INTEGER NOT NULL, backfilled INTEGER NOT NULL,

@@ -4,9 +4,6 @@ import Badges
 final class SQLiteWriter {
     let db: SQLiteDatabase
     private let insertEvent: SQLiteStatement
-    private let upsertSession: SQLiteStatement
-    private let upsertCounter: SQLiteStatement
-    private let insertFeature: SQLiteStatement
     private let insertAward: SQLiteStatement
     private let markAwardSeen: SQLiteStatement
     private let upsertOrganization: SQLiteStatement
@@ -22,17 +19,6 @@ final class SQLiteWriter {
             INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        upsertSession = try db.prepare("""
-            INSERT INTO sessions (org_id, user_id, session_id, state, role, program_id, scheduled_end, scheduled_event_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (org_id, user_id, session_id) DO UPDATE SET state = excluded.state, role = excluded.role,
-                program_id = excluded.program_id, scheduled_end = excluded.scheduled_end, scheduled_event_id = excluded.scheduled_event_id
-            """)
-        upsertCounter = try db.prepare("""
-            INSERT INTO counters (org_id, user_id, metric, role, value) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (org_id, user_id, metric, role) DO UPDATE SET value = excluded.value
-            """)
-        insertFeature = try db.prepare("INSERT INTO features (org_id, user_id, feature) VALUES (?, ?, ?)")
         // A plain INSERT: the primary key makes a second award of a badge to a user impossible.
         insertAward = try db.prepare("""
             INSERT INTO awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen)
@@ -79,13 +65,6 @@ final class SQLiteWriter {
             }
             try insertEvent.run(.text(e.organizationID), .text(e.eventID), .text(e.userID), .integer(kind.rawValue),
                                 .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), session, role, program, end, feature)
-        case .session(let org, let user, let r):
-            try upsertSession.run(.text(org), .text(user), .text(r.sessionID), .integer(Int64(r.state.rawValue)), .text(r.role),
-                                  .text(r.programID), r.scheduledEnd.map { .integer($0.milliseconds) } ?? .null, .text(r.scheduledEventID))
-        case .counter(let org, let user, let key, let value):
-            try upsertCounter.run(.text(org), .text(user), .text(key.metric.rawValue), .text(key.role), .integer(value))
-        case .feature(let org, let user, let name):
-            try insertFeature.run(.text(org), .text(user), .text(name))
         case .award(let org, let user, let a):
             try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
                                 .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0), .integer(a.seen ? 1 : 0))
