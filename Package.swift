@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CLinux", path: "Sources/CLinux"),
         // gRPC over HTTP/2: event loops, connections, TLS, server and client.
-        .target(name: "RPC", dependencies: ["RPCCore", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
+        .target(name: "RPC", dependencies: ["RPCCore", "Wire", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
         // The badge domain: catalog, evaluation, progress. Pure Swift, no I/O.
         .target(name: "Badges", path: "Sources/Badges", resources: [.copy("Catalog")]),
         // Durable state: SQLite (WAL) behind a group committer, evaluation in memory.

@@ -65,3 +65,22 @@ extension EchoMessage {
         }
     }
 }
+
+extension EchoMessage: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("payload", self.payload, as: WireBytes.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "bench.EchoMessage") {
+            switch key {
+            case "payload":
+                if let value = try JSONRead.scalar(value, as: WireBytes.self, field: "payload") { self.payload = value }
+            default: throw JSONRead.unknownField(key, in: "bench.EchoMessage")
+            }
+        }
+    }
+}

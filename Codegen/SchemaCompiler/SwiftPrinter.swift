@@ -48,6 +48,8 @@ public struct SwiftPrinter {
         forEachMessage(schema.messages) { m in
             p.line()
             printCodec(m, &p)
+            p.line()
+            printJSON(m, &p)
         }
         return p.text
     }
@@ -132,6 +134,13 @@ public struct SwiftPrinter {
                 p.switchBlock("switch self {") { p in
                     for c in cases { p.line("case .\(c.swift): return \"\(c.value.name)\"") }
                     p.line("case .unrecognized: return nil")
+                }
+            }
+            p.line()
+            p.block("public init?(name: String) {") { p in
+                p.switchBlock("switch name {") { p in
+                    for c in cases { p.line("case \"\(c.value.name)\": self = .\(c.swift)") }
+                    p.line("default: return nil")
                 }
             }
             p.line()

@@ -53,6 +53,17 @@ public enum Tier: WireEnum, CaseIterable {
         }
     }
 
+    public init?(name: String) {
+        switch name {
+        case "TIER_UNSPECIFIED": self = .unspecified
+        case "FREE": self = .free
+        case "STANDARD": self = .standard
+        case "PROFESSIONAL": self = .professional
+        case "ENTERPRISE": self = .enterprise
+        default: return nil
+        }
+    }
+
     public static func == (lhs: Tier, rhs: Tier) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
@@ -94,6 +105,15 @@ public enum Visibility: WireEnum, CaseIterable {
         case .revealed: return "REVEALED"
         case .hidden: return "HIDDEN"
         case .unrecognized: return nil
+        }
+    }
+
+    public init?(name: String) {
+        switch name {
+        case "VISIBILITY_UNSPECIFIED": self = .unspecified
+        case "REVEALED": self = .revealed
+        case "HIDDEN": self = .hidden
+        default: return nil
         }
     }
 
@@ -142,6 +162,16 @@ public enum EventOutcomeStatus: WireEnum, CaseIterable {
         }
     }
 
+    public init?(name: String) {
+        switch name {
+        case "EVENT_OUTCOME_STATUS_UNSPECIFIED": self = .unspecified
+        case "RECORDED": self = .recorded
+        case "DUPLICATE": self = .duplicate
+        case "REJECTED": self = .rejected
+        default: return nil
+        }
+    }
+
     public static func == (lhs: EventOutcomeStatus, rhs: EventOutcomeStatus) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
@@ -180,6 +210,15 @@ public enum DigestFrequency: WireEnum, CaseIterable {
         case .daily: return "DAILY"
         case .weekly: return "WEEKLY"
         case .unrecognized: return nil
+        }
+    }
+
+    public init?(name: String) {
+        switch name {
+        case "DIGEST_FREQUENCY_UNSPECIFIED": self = .unspecified
+        case "DAILY": self = .daily
+        case "WEEKLY": self = .weekly
+        default: return nil
         }
     }
 
@@ -244,6 +283,20 @@ public enum Weekday: WireEnum, CaseIterable {
         }
     }
 
+    public init?(name: String) {
+        switch name {
+        case "WEEKDAY_UNSPECIFIED": self = .unspecified
+        case "MONDAY": self = .monday
+        case "TUESDAY": self = .tuesday
+        case "WEDNESDAY": self = .wednesday
+        case "THURSDAY": self = .thursday
+        case "FRIDAY": self = .friday
+        case "SATURDAY": self = .saturday
+        case "SUNDAY": self = .sunday
+        default: return nil
+        }
+    }
+
     public static func == (lhs: Weekday, rhs: Weekday) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
@@ -286,6 +339,16 @@ public enum ReportStatus: WireEnum, CaseIterable {
         case .inProgress: return "IN_PROGRESS"
         case .eligible: return "ELIGIBLE"
         case .unrecognized: return nil
+        }
+    }
+
+    public init?(name: String) {
+        switch name {
+        case "REPORT_STATUS_UNSPECIFIED": self = .unspecified
+        case "EARNED": self = .earned
+        case "IN_PROGRESS": self = .inProgress
+        case "ELIGIBLE": self = .eligible
+        default: return nil
         }
     }
 
@@ -1109,6 +1172,28 @@ extension Timestamp {
     }
 }
 
+extension Timestamp: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("seconds", self.seconds, as: WireInt64.self)
+        json.addNonDefault("nanos", self.nanos, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Timestamp") {
+            switch key {
+            case "seconds":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "seconds") { self.seconds = value }
+            case "nanos":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "nanos") { self.nanos = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Timestamp")
+            }
+        }
+    }
+}
+
 extension Badge {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1153,6 +1238,52 @@ extension Badge {
     }
 }
 
+extension Badge: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("id", self.id, as: WireString.self)
+        json.addNonDefault("path", self.path, as: WireString.self)
+        json.addNonDefault("level", self.level, as: WireInt32.self)
+        json.addNonDefault("name", self.name, as: WireString.self)
+        json.addNonDefault("description", self.description, as: WireString.self)
+        json.addNonDefault("visibility", self.visibility, as: WireEnumValue<Visibility>.self)
+        json.addNonDefault("metric", self.metric, as: WireString.self)
+        json.addNonDefault("threshold", self.threshold, as: WireInt64.self)
+        json.addNonDefault("role", self.role, as: WireString.self)
+        json.addNonDefault("masked", self.masked, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Badge") {
+            switch key {
+            case "id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "id") { self.id = value }
+            case "path":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "path") { self.path = value }
+            case "level":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "level") { self.level = value }
+            case "name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "name") { self.name = value }
+            case "description":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "description") { self.description = value }
+            case "visibility":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Visibility>.self, field: "visibility") { self.visibility = value }
+            case "metric":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "metric") { self.metric = value }
+            case "threshold":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "threshold") { self.threshold = value }
+            case "role":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "role") { self.role = value }
+            case "masked":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "masked") { self.masked = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Badge")
+            }
+        }
+    }
+}
+
 extension Award {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1183,6 +1314,43 @@ extension Award {
             case 56: // seen
                 self.seen = try reader.read(as: WireBool.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension Award: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.badge { json.addMessage("badge", value) }
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        if let value = self.awardedAt { json.addMessage("awardedAt", value) }
+        json.addNonDefault("eventId", self.eventID, as: WireString.self)
+        json.addNonDefault("catalogVersion", self.catalogVersion, as: WireInt32.self)
+        json.addNonDefault("backfilled", self.backfilled, as: WireBool.self)
+        json.addNonDefault("seen", self.seen, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Award") {
+            switch key {
+            case "badge":
+                self.badge = try JSONRead.message(value, as: Badge.self, field: "badge")
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "awardedAt", "awarded_at":
+                self.awardedAt = try JSONRead.message(value, as: Timestamp.self, field: "awardedAt")
+            case "eventId", "event_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "eventId") { self.eventID = value }
+            case "catalogVersion", "catalog_version":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "catalogVersion") { self.catalogVersion = value }
+            case "backfilled":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "backfilled") { self.backfilled = value }
+            case "seen":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "seen") { self.seen = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Award")
             }
         }
     }
@@ -1223,6 +1391,43 @@ extension Certificate {
     }
 }
 
+extension Certificate: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("id", self.id, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("title", self.title, as: WireString.self)
+        json.addNonDefault("text", self.text, as: WireString.self)
+        json.addNonDefault("issuer", self.issuer, as: WireString.self)
+        if let value = self.issuedAt { json.addMessage("issuedAt", value) }
+        json.addNonDefault("seen", self.seen, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Certificate") {
+            switch key {
+            case "id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "id") { self.id = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "title":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "title") { self.title = value }
+            case "text":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "text") { self.text = value }
+            case "issuer":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "issuer") { self.issuer = value }
+            case "issuedAt", "issued_at":
+                self.issuedAt = try JSONRead.message(value, as: Timestamp.self, field: "issuedAt")
+            case "seen":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "seen") { self.seen = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Certificate")
+            }
+        }
+    }
+}
+
 extension Achievement {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1252,6 +1457,28 @@ extension Achievement {
     }
 }
 
+extension Achievement: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if case .award(let value)? = self.kind { json.addMessage("award", value) }
+        if case .certificate(let value)? = self.kind { json.addMessage("certificate", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Achievement") {
+            switch key {
+            case "award":
+                if let value = try JSONRead.message(value, as: Award.self, field: "award") { self.kind = .award(value) }
+            case "certificate":
+                if let value = try JSONRead.message(value, as: Certificate.self, field: "certificate") { self.kind = .certificate(value) }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Achievement")
+            }
+        }
+    }
+}
+
 extension BadgeProgress {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1270,6 +1497,31 @@ extension BadgeProgress {
             case 24: // threshold
                 self.threshold = try reader.read(as: WireInt64.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension BadgeProgress: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.badge { json.addMessage("badge", value) }
+        json.addNonDefault("current", self.current, as: WireInt64.self)
+        json.addNonDefault("threshold", self.threshold, as: WireInt64.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.BadgeProgress") {
+            switch key {
+            case "badge":
+                self.badge = try JSONRead.message(value, as: Badge.self, field: "badge")
+            case "current":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "current") { self.current = value }
+            case "threshold":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "threshold") { self.threshold = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.BadgeProgress")
             }
         }
     }
@@ -1301,6 +1553,34 @@ extension SessionScheduled {
     }
 }
 
+extension SessionScheduled: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("sessionId", self.sessionID, as: WireString.self)
+        json.addNonDefault("role", self.role, as: WireString.self)
+        json.addNonDefault("programId", self.programID, as: WireString.self)
+        if let value = self.scheduledEnd { json.addMessage("scheduledEnd", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.SessionScheduled") {
+            switch key {
+            case "sessionId", "session_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "sessionId") { self.sessionID = value }
+            case "role":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "role") { self.role = value }
+            case "programId", "program_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "programId") { self.programID = value }
+            case "scheduledEnd", "scheduled_end":
+                self.scheduledEnd = try JSONRead.message(value, as: Timestamp.self, field: "scheduledEnd")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.SessionScheduled")
+            }
+        }
+    }
+}
+
 extension SessionCompleted {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1313,6 +1593,25 @@ extension SessionCompleted {
             case 10: // session_id
                 self.sessionID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension SessionCompleted: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("sessionId", self.sessionID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.SessionCompleted") {
+            switch key {
+            case "sessionId", "session_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "sessionId") { self.sessionID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.SessionCompleted")
             }
         }
     }
@@ -1335,6 +1634,25 @@ extension SessionCancelled {
     }
 }
 
+extension SessionCancelled: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("sessionId", self.sessionID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.SessionCancelled") {
+            switch key {
+            case "sessionId", "session_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "sessionId") { self.sessionID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.SessionCancelled")
+            }
+        }
+    }
+}
+
 extension FeedbackReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1352,6 +1670,25 @@ extension FeedbackReceived {
     }
 }
 
+extension FeedbackReceived: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("feedbackId", self.feedbackID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.FeedbackReceived") {
+            switch key {
+            case "feedbackId", "feedback_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "feedbackId") { self.feedbackID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.FeedbackReceived")
+            }
+        }
+    }
+}
+
 extension CoachingItemSaved {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1364,6 +1701,25 @@ extension CoachingItemSaved {
             case 10: // item_id
                 self.itemID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension CoachingItemSaved: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("itemId", self.itemID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.CoachingItemSaved") {
+            switch key {
+            case "itemId", "item_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "itemId") { self.itemID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.CoachingItemSaved")
             }
         }
     }
@@ -1389,6 +1745,28 @@ extension QAReviewCompleted {
     }
 }
 
+extension QAReviewCompleted: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("reviewId", self.reviewID, as: WireString.self)
+        json.addNonDefault("revieweeId", self.revieweeID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.QAReviewCompleted") {
+            switch key {
+            case "reviewId", "review_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "reviewId") { self.reviewID = value }
+            case "revieweeId", "reviewee_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "revieweeId") { self.revieweeID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.QAReviewCompleted")
+            }
+        }
+    }
+}
+
 extension QAReviewReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1409,6 +1787,28 @@ extension QAReviewReceived {
     }
 }
 
+extension QAReviewReceived: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("reviewId", self.reviewID, as: WireString.self)
+        json.addNonDefault("reviewerId", self.reviewerID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.QAReviewReceived") {
+            switch key {
+            case "reviewId", "review_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "reviewId") { self.reviewID = value }
+            case "reviewerId", "reviewer_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "reviewerId") { self.reviewerID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.QAReviewReceived")
+            }
+        }
+    }
+}
+
 extension ProfileCompleted {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1417,6 +1817,22 @@ extension ProfileCompleted {
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             try reader.skipField(tag, into: &unknownFields)
+        }
+    }
+}
+
+extension ProfileCompleted: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        let json = JSONObjectWriter()
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ProfileCompleted") {
+            switch key {
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ProfileCompleted")
+            }
         }
     }
 }
@@ -1433,6 +1849,25 @@ extension FeatureUsed {
             case 10: // name
                 self.name = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension FeatureUsed: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("name", self.name, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.FeatureUsed") {
+            switch key {
+            case "name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "name") { self.name = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.FeatureUsed")
             }
         }
     }
@@ -1521,6 +1956,61 @@ extension ActivityEvent {
     }
 }
 
+extension ActivityEvent: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("eventId", self.eventID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        if let value = self.occurredAt { json.addMessage("occurredAt", value) }
+        if case .sessionScheduled(let value)? = self.payload { json.addMessage("sessionScheduled", value) }
+        if case .sessionCompleted(let value)? = self.payload { json.addMessage("sessionCompleted", value) }
+        if case .sessionCancelled(let value)? = self.payload { json.addMessage("sessionCancelled", value) }
+        if case .feedbackReceived(let value)? = self.payload { json.addMessage("feedbackReceived", value) }
+        if case .coachingItemSaved(let value)? = self.payload { json.addMessage("coachingItemSaved", value) }
+        if case .qaReviewCompleted(let value)? = self.payload { json.addMessage("qaReviewCompleted", value) }
+        if case .qaReviewReceived(let value)? = self.payload { json.addMessage("qaReviewReceived", value) }
+        if case .profileCompleted(let value)? = self.payload { json.addMessage("profileCompleted", value) }
+        if case .featureUsed(let value)? = self.payload { json.addMessage("featureUsed", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ActivityEvent") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "eventId", "event_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "eventId") { self.eventID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "occurredAt", "occurred_at":
+                self.occurredAt = try JSONRead.message(value, as: Timestamp.self, field: "occurredAt")
+            case "sessionScheduled", "session_scheduled":
+                if let value = try JSONRead.message(value, as: SessionScheduled.self, field: "sessionScheduled") { self.payload = .sessionScheduled(value) }
+            case "sessionCompleted", "session_completed":
+                if let value = try JSONRead.message(value, as: SessionCompleted.self, field: "sessionCompleted") { self.payload = .sessionCompleted(value) }
+            case "sessionCancelled", "session_cancelled":
+                if let value = try JSONRead.message(value, as: SessionCancelled.self, field: "sessionCancelled") { self.payload = .sessionCancelled(value) }
+            case "feedbackReceived", "feedback_received":
+                if let value = try JSONRead.message(value, as: FeedbackReceived.self, field: "feedbackReceived") { self.payload = .feedbackReceived(value) }
+            case "coachingItemSaved", "coaching_item_saved":
+                if let value = try JSONRead.message(value, as: CoachingItemSaved.self, field: "coachingItemSaved") { self.payload = .coachingItemSaved(value) }
+            case "qaReviewCompleted", "qa_review_completed":
+                if let value = try JSONRead.message(value, as: QAReviewCompleted.self, field: "qaReviewCompleted") { self.payload = .qaReviewCompleted(value) }
+            case "qaReviewReceived", "qa_review_received":
+                if let value = try JSONRead.message(value, as: QAReviewReceived.self, field: "qaReviewReceived") { self.payload = .qaReviewReceived(value) }
+            case "profileCompleted", "profile_completed":
+                if let value = try JSONRead.message(value, as: ProfileCompleted.self, field: "profileCompleted") { self.payload = .profileCompleted(value) }
+            case "featureUsed", "feature_used":
+                if let value = try JSONRead.message(value, as: FeatureUsed.self, field: "featureUsed") { self.payload = .featureUsed(value) }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ActivityEvent")
+            }
+        }
+    }
+}
+
 extension RecordActivityRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1533,6 +2023,25 @@ extension RecordActivityRequest {
             case 10: // event
                 try reader.readMessage(into: &self.event)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension RecordActivityRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.event { json.addMessage("event", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RecordActivityRequest") {
+            switch key {
+            case "event":
+                self.event = try JSONRead.message(value, as: ActivityEvent.self, field: "event")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivityRequest")
             }
         }
     }
@@ -1561,6 +2070,31 @@ extension RecordActivityResponse {
     }
 }
 
+extension RecordActivityResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("duplicate", self.duplicate, as: WireBool.self)
+        json.addMessages("awarded", self.awarded)
+        json.addMessages("progress", self.progress)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RecordActivityResponse") {
+            switch key {
+            case "duplicate":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "duplicate") { self.duplicate = value }
+            case "awarded":
+                self.awarded = try JSONRead.messages(value, as: Award.self, field: "awarded")
+            case "progress":
+                self.progress = try JSONRead.messages(value, as: BadgeProgress.self, field: "progress")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivityResponse")
+            }
+        }
+    }
+}
+
 extension RecordActivitiesRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1573,6 +2107,25 @@ extension RecordActivitiesRequest {
             case 10: // events
                 try reader.readMessage(appendingTo: &self.events)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension RecordActivitiesRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addMessages("events", self.events)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RecordActivitiesRequest") {
+            switch key {
+            case "events":
+                self.events = try JSONRead.messages(value, as: ActivityEvent.self, field: "events")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivitiesRequest")
             }
         }
     }
@@ -1604,6 +2157,34 @@ extension EventOutcome {
     }
 }
 
+extension EventOutcome: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("eventId", self.eventID, as: WireString.self)
+        json.addNonDefault("status", self.status, as: WireEnumValue<EventOutcomeStatus>.self)
+        json.addNonDefault("error", self.error, as: WireString.self)
+        json.addMessages("awarded", self.awarded)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.EventOutcome") {
+            switch key {
+            case "eventId", "event_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "eventId") { self.eventID = value }
+            case "status":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<EventOutcomeStatus>.self, field: "status") { self.status = value }
+            case "error":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "error") { self.error = value }
+            case "awarded":
+                self.awarded = try JSONRead.messages(value, as: Award.self, field: "awarded")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.EventOutcome")
+            }
+        }
+    }
+}
+
 extension RecordActivitiesResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1616,6 +2197,25 @@ extension RecordActivitiesResponse {
             case 10: // outcomes
                 try reader.readMessage(appendingTo: &self.outcomes)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension RecordActivitiesResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addMessages("outcomes", self.outcomes)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RecordActivitiesResponse") {
+            switch key {
+            case "outcomes":
+                self.outcomes = try JSONRead.messages(value, as: EventOutcome.self, field: "outcomes")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivitiesResponse")
             }
         }
     }
@@ -1650,6 +2250,37 @@ extension RegisterParticipantRequest {
     }
 }
 
+extension RegisterParticipantRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("programId", self.programID, as: WireString.self)
+        json.addNonDefault("role", self.role, as: WireString.self)
+        json.addNonDefault("displayName", self.displayName, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RegisterParticipantRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "programId", "program_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "programId") { self.programID = value }
+            case "role":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "role") { self.role = value }
+            case "displayName", "display_name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "displayName") { self.displayName = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RegisterParticipantRequest")
+            }
+        }
+    }
+}
+
 extension RegisterParticipantResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1662,6 +2293,25 @@ extension RegisterParticipantResponse {
             case 8: // created
                 self.created = try reader.read(as: WireBool.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension RegisterParticipantResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("created", self.created, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RegisterParticipantResponse") {
+            switch key {
+            case "created":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "created") { self.created = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RegisterParticipantResponse")
             }
         }
     }
@@ -1690,6 +2340,31 @@ extension Organization {
     }
 }
 
+extension Organization: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("id", self.id, as: WireString.self)
+        json.addNonDefault("tier", self.tier, as: WireEnumValue<Tier>.self)
+        json.addNonDefault("badgesEnabled", self.badgesEnabled, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.Organization") {
+            switch key {
+            case "id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "id") { self.id = value }
+            case "tier":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Tier>.self, field: "tier") { self.tier = value }
+            case "badgesEnabled", "badges_enabled":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "badgesEnabled") { self.badgesEnabled = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.Organization")
+            }
+        }
+    }
+}
+
 extension ConfigureOrganizationRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1713,6 +2388,31 @@ extension ConfigureOrganizationRequest {
     }
 }
 
+extension ConfigureOrganizationRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("tier", self.tier, as: WireEnumValue<Tier>.self)
+        if let value = self.badgesEnabled { json.add("badgesEnabled", value, as: WireBool.self) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ConfigureOrganizationRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "tier":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Tier>.self, field: "tier") { self.tier = value }
+            case "badgesEnabled", "badges_enabled":
+                self.badgesEnabled = try JSONRead.scalar(value, as: WireBool.self, field: "badgesEnabled")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ConfigureOrganizationRequest")
+            }
+        }
+    }
+}
+
 extension ConfigureOrganizationResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1728,6 +2428,28 @@ extension ConfigureOrganizationResponse {
             case 16: // awarded_count
                 self.awardedCount = try reader.read(as: WireInt32.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ConfigureOrganizationResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.organization { json.addMessage("organization", value) }
+        json.addNonDefault("awardedCount", self.awardedCount, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ConfigureOrganizationResponse") {
+            switch key {
+            case "organization":
+                self.organization = try JSONRead.message(value, as: Organization.self, field: "organization")
+            case "awardedCount", "awarded_count":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "awardedCount") { self.awardedCount = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ConfigureOrganizationResponse")
             }
         }
     }
@@ -1762,6 +2484,37 @@ extension IssueCertificateRequest {
     }
 }
 
+extension IssueCertificateRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("title", self.title, as: WireString.self)
+        json.addNonDefault("text", self.text, as: WireString.self)
+        json.addNonDefault("issuer", self.issuer, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.IssueCertificateRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "title":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "title") { self.title = value }
+            case "text":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "text") { self.text = value }
+            case "issuer":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "issuer") { self.issuer = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.IssueCertificateRequest")
+            }
+        }
+    }
+}
+
 extension IssueCertificateResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1774,6 +2527,25 @@ extension IssueCertificateResponse {
             case 10: // certificate
                 try reader.readMessage(into: &self.certificate)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension IssueCertificateResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.certificate { json.addMessage("certificate", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.IssueCertificateResponse") {
+            switch key {
+            case "certificate":
+                self.certificate = try JSONRead.message(value, as: Certificate.self, field: "certificate")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.IssueCertificateResponse")
             }
         }
     }
@@ -1805,6 +2577,34 @@ extension ListAwardsRequest {
     }
 }
 
+extension ListAwardsRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("pageSize", self.pageSize, as: WireInt32.self)
+        json.addNonDefault("pageToken", self.pageToken, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ListAwardsRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "pageSize", "page_size":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "pageSize") { self.pageSize = value }
+            case "pageToken", "page_token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "pageToken") { self.pageToken = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ListAwardsRequest")
+            }
+        }
+    }
+}
+
 extension ListAwardsResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1820,6 +2620,28 @@ extension ListAwardsResponse {
             case 18: // next_page_token
                 self.nextPageToken = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ListAwardsResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addMessages("achievements", self.achievements)
+        json.addNonDefault("nextPageToken", self.nextPageToken, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ListAwardsResponse") {
+            switch key {
+            case "achievements":
+                self.achievements = try JSONRead.messages(value, as: Achievement.self, field: "achievements")
+            case "nextPageToken", "next_page_token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "nextPageToken") { self.nextPageToken = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ListAwardsResponse")
             }
         }
     }
@@ -1848,6 +2670,31 @@ extension CreateShareLinkRequest {
     }
 }
 
+extension CreateShareLinkRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("badgeId", self.badgeID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.CreateShareLinkRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "badgeId", "badge_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "badgeId") { self.badgeID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.CreateShareLinkRequest")
+            }
+        }
+    }
+}
+
 extension ShareLink {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1871,6 +2718,31 @@ extension ShareLink {
     }
 }
 
+extension ShareLink: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("token", self.token, as: WireString.self)
+        json.addNonDefault("badgeId", self.badgeID, as: WireString.self)
+        if let value = self.createdAt { json.addMessage("createdAt", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ShareLink") {
+            switch key {
+            case "token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "token") { self.token = value }
+            case "badgeId", "badge_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "badgeId") { self.badgeID = value }
+            case "createdAt", "created_at":
+                self.createdAt = try JSONRead.message(value, as: Timestamp.self, field: "createdAt")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ShareLink")
+            }
+        }
+    }
+}
+
 extension CreateShareLinkResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1883,6 +2755,25 @@ extension CreateShareLinkResponse {
             case 10: // link
                 try reader.readMessage(into: &self.link)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension CreateShareLinkResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.link { json.addMessage("link", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.CreateShareLinkResponse") {
+            switch key {
+            case "link":
+                self.link = try JSONRead.message(value, as: ShareLink.self, field: "link")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.CreateShareLinkResponse")
             }
         }
     }
@@ -1911,6 +2802,31 @@ extension RevokeShareLinkRequest {
     }
 }
 
+extension RevokeShareLinkRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("token", self.token, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RevokeShareLinkRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "token") { self.token = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RevokeShareLinkRequest")
+            }
+        }
+    }
+}
+
 extension RevokeShareLinkResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1919,6 +2835,22 @@ extension RevokeShareLinkResponse {
     public mutating func decode(from reader: inout WireReader) throws {
         while let tag = try reader.nextTag() {
             try reader.skipField(tag, into: &unknownFields)
+        }
+    }
+}
+
+extension RevokeShareLinkResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        let json = JSONObjectWriter()
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.RevokeShareLinkResponse") {
+            switch key {
+            default: throw JSONRead.unknownField(key, in: "badges.v1.RevokeShareLinkResponse")
+            }
         }
     }
 }
@@ -1935,6 +2867,25 @@ extension ResolveShareLinkRequest {
             case 10: // token
                 self.token = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ResolveShareLinkRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("token", self.token, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ResolveShareLinkRequest") {
+            switch key {
+            case "token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "token") { self.token = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ResolveShareLinkRequest")
             }
         }
     }
@@ -1966,6 +2917,34 @@ extension ResolveShareLinkResponse {
     }
 }
 
+extension ResolveShareLinkResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("badgeName", self.badgeName, as: WireString.self)
+        json.addNonDefault("badgeDescription", self.badgeDescription, as: WireString.self)
+        json.addNonDefault("displayName", self.displayName, as: WireString.self)
+        if let value = self.awardedAt { json.addMessage("awardedAt", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ResolveShareLinkResponse") {
+            switch key {
+            case "badgeName", "badge_name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "badgeName") { self.badgeName = value }
+            case "badgeDescription", "badge_description":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "badgeDescription") { self.badgeDescription = value }
+            case "displayName", "display_name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "displayName") { self.displayName = value }
+            case "awardedAt", "awarded_at":
+                self.awardedAt = try JSONRead.message(value, as: Timestamp.self, field: "awardedAt")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ResolveShareLinkResponse")
+            }
+        }
+    }
+}
+
 extension MetricCount {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1981,6 +2960,28 @@ extension MetricCount {
             case 16: // count
                 self.count = try reader.read(as: WireInt64.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension MetricCount: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("metric", self.metric, as: WireString.self)
+        json.addNonDefault("count", self.count, as: WireInt64.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.MetricCount") {
+            switch key {
+            case "metric":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "metric") { self.metric = value }
+            case "count":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "count") { self.count = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.MetricCount")
             }
         }
     }
@@ -2012,6 +3013,34 @@ extension PathProgress {
     }
 }
 
+extension PathProgress: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("path", self.path, as: WireString.self)
+        json.addNonDefault("role", self.role, as: WireString.self)
+        json.addMessages("earned", self.earned)
+        json.addMessages("next", self.next)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.PathProgress") {
+            switch key {
+            case "path":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "path") { self.path = value }
+            case "role":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "role") { self.role = value }
+            case "earned":
+                self.earned = try JSONRead.messages(value, as: Award.self, field: "earned")
+            case "next":
+                self.next = try JSONRead.messages(value, as: BadgeProgress.self, field: "next")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.PathProgress")
+            }
+        }
+    }
+}
+
 extension GetAchievementsRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2030,6 +3059,31 @@ extension GetAchievementsRequest {
             case 24: // recent_limit
                 self.recentLimit = try reader.read(as: WireInt32.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension GetAchievementsRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("recentLimit", self.recentLimit, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetAchievementsRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "recentLimit", "recent_limit":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "recentLimit") { self.recentLimit = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetAchievementsRequest")
             }
         }
     }
@@ -2061,6 +3115,34 @@ extension GetAchievementsResponse {
     }
 }
 
+extension GetAchievementsResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("lifetimeBadgeCount", self.lifetimeBadgeCount, as: WireInt32.self)
+        json.addMessages("lifetimeStats", self.lifetimeStats)
+        json.addMessages("recent", self.recent)
+        json.addMessages("paths", self.paths)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetAchievementsResponse") {
+            switch key {
+            case "lifetimeBadgeCount", "lifetime_badge_count":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "lifetimeBadgeCount") { self.lifetimeBadgeCount = value }
+            case "lifetimeStats", "lifetime_stats":
+                self.lifetimeStats = try JSONRead.messages(value, as: MetricCount.self, field: "lifetimeStats")
+            case "recent":
+                self.recent = try JSONRead.messages(value, as: Achievement.self, field: "recent")
+            case "paths":
+                self.paths = try JSONRead.messages(value, as: PathProgress.self, field: "paths")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetAchievementsResponse")
+            }
+        }
+    }
+}
+
 extension GetRecentRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2087,6 +3169,34 @@ extension GetRecentRequest {
     }
 }
 
+extension GetRecentRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("unseenOnly", self.unseenOnly, as: WireBool.self)
+        json.addNonDefault("limit", self.limit, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetRecentRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "unseenOnly", "unseen_only":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "unseenOnly") { self.unseenOnly = value }
+            case "limit":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "limit") { self.limit = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetRecentRequest")
+            }
+        }
+    }
+}
+
 extension GetRecentResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2102,6 +3212,28 @@ extension GetRecentResponse {
             case 16: // unseen_count
                 self.unseenCount = try reader.read(as: WireInt32.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension GetRecentResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addMessages("achievements", self.achievements)
+        json.addNonDefault("unseenCount", self.unseenCount, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetRecentResponse") {
+            switch key {
+            case "achievements":
+                self.achievements = try JSONRead.messages(value, as: Achievement.self, field: "achievements")
+            case "unseenCount", "unseen_count":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "unseenCount") { self.unseenCount = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetRecentResponse")
             }
         }
     }
@@ -2136,6 +3268,37 @@ extension MarkSeenRequest {
     }
 }
 
+extension MarkSeenRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addRepeated("badgeIds", self.badgeIds, as: WireString.self)
+        json.addRepeated("certificateIds", self.certificateIds, as: WireString.self)
+        json.addNonDefault("all", self.all, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.MarkSeenRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "badgeIds", "badge_ids":
+                self.badgeIds = try JSONRead.repeated(value, as: WireString.self, field: "badgeIds")
+            case "certificateIds", "certificate_ids":
+                self.certificateIds = try JSONRead.repeated(value, as: WireString.self, field: "certificateIds")
+            case "all":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "all") { self.all = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.MarkSeenRequest")
+            }
+        }
+    }
+}
+
 extension MarkSeenResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2148,6 +3311,25 @@ extension MarkSeenResponse {
             case 8: // marked
                 self.marked = try reader.read(as: WireInt32.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension MarkSeenResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("marked", self.marked, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.MarkSeenResponse") {
+            switch key {
+            case "marked":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "marked") { self.marked = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.MarkSeenResponse")
             }
         }
     }
@@ -2185,6 +3367,40 @@ extension DigestSubscription {
     }
 }
 
+extension DigestSubscription: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("enabled", self.enabled, as: WireBool.self)
+        json.addNonDefault("frequency", self.frequency, as: WireEnumValue<DigestFrequency>.self)
+        json.addNonDefault("weekday", self.weekday, as: WireEnumValue<Weekday>.self)
+        json.addNonDefault("localTime", self.localTime, as: WireString.self)
+        json.addNonDefault("timeZone", self.timeZone, as: WireString.self)
+        json.addNonDefault("email", self.email, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.DigestSubscription") {
+            switch key {
+            case "enabled":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "enabled") { self.enabled = value }
+            case "frequency":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<DigestFrequency>.self, field: "frequency") { self.frequency = value }
+            case "weekday":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Weekday>.self, field: "weekday") { self.weekday = value }
+            case "localTime", "local_time":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "localTime") { self.localTime = value }
+            case "timeZone", "time_zone":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "timeZone") { self.timeZone = value }
+            case "email":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "email") { self.email = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.DigestSubscription")
+            }
+        }
+    }
+}
+
 extension GetDigestSubscriptionRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2200,6 +3416,28 @@ extension GetDigestSubscriptionRequest {
             case 18: // user_id
                 self.userID = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension GetDigestSubscriptionRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetDigestSubscriptionRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetDigestSubscriptionRequest")
             }
         }
     }
@@ -2223,6 +3461,31 @@ extension UpdateDigestSubscriptionRequest {
             case 26: // subscription
                 try reader.readMessage(into: &self.subscription)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension UpdateDigestSubscriptionRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        if let value = self.subscription { json.addMessage("subscription", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.UpdateDigestSubscriptionRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "subscription":
+                self.subscription = try JSONRead.message(value, as: DigestSubscription.self, field: "subscription")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.UpdateDigestSubscriptionRequest")
             }
         }
     }
@@ -2254,6 +3517,34 @@ extension BadgeSummary {
     }
 }
 
+extension BadgeSummary: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.badge { json.addMessage("badge", value) }
+        json.addNonDefault("eligibleUsers", self.eligibleUsers, as: WireInt32.self)
+        json.addNonDefault("earnedUsers", self.earnedUsers, as: WireInt32.self)
+        json.addNonDefault("inProgressUsers", self.inProgressUsers, as: WireInt32.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.BadgeSummary") {
+            switch key {
+            case "badge":
+                self.badge = try JSONRead.message(value, as: Badge.self, field: "badge")
+            case "eligibleUsers", "eligible_users":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "eligibleUsers") { self.eligibleUsers = value }
+            case "earnedUsers", "earned_users":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "earnedUsers") { self.earnedUsers = value }
+            case "inProgressUsers", "in_progress_users":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "inProgressUsers") { self.inProgressUsers = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.BadgeSummary")
+            }
+        }
+    }
+}
+
 extension ListBadgesRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2274,6 +3565,28 @@ extension ListBadgesRequest {
     }
 }
 
+extension ListBadgesRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("programId", self.programID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ListBadgesRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "programId", "program_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "programId") { self.programID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ListBadgesRequest")
+            }
+        }
+    }
+}
+
 extension ListBadgesResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2289,6 +3602,28 @@ extension ListBadgesResponse {
             case 18: // badges
                 try reader.readMessage(appendingTo: &self.badges)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ListBadgesResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("catalogVersion", self.catalogVersion, as: WireInt32.self)
+        json.addMessages("badges", self.badges)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ListBadgesResponse") {
+            switch key {
+            case "catalogVersion", "catalog_version":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "catalogVersion") { self.catalogVersion = value }
+            case "badges":
+                self.badges = try JSONRead.messages(value, as: BadgeSummary.self, field: "badges")
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ListBadgesResponse")
             }
         }
     }
@@ -2326,6 +3661,40 @@ extension BadgeReportRow {
     }
 }
 
+extension BadgeReportRow: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        json.addNonDefault("displayName", self.displayName, as: WireString.self)
+        json.addNonDefault("status", self.status, as: WireEnumValue<ReportStatus>.self)
+        if let value = self.awardedAt { json.addMessage("awardedAt", value) }
+        json.addNonDefault("current", self.current, as: WireInt64.self)
+        json.addNonDefault("threshold", self.threshold, as: WireInt64.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.BadgeReportRow") {
+            switch key {
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            case "displayName", "display_name":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "displayName") { self.displayName = value }
+            case "status":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<ReportStatus>.self, field: "status") { self.status = value }
+            case "awardedAt", "awarded_at":
+                self.awardedAt = try JSONRead.message(value, as: Timestamp.self, field: "awardedAt")
+            case "current":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "current") { self.current = value }
+            case "threshold":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "threshold") { self.threshold = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.BadgeReportRow")
+            }
+        }
+    }
+}
+
 extension GetBadgeReportRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2358,6 +3727,40 @@ extension GetBadgeReportRequest {
     }
 }
 
+extension GetBadgeReportRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("badgeId", self.badgeID, as: WireString.self)
+        json.addNonDefault("programId", self.programID, as: WireString.self)
+        json.addNonDefault("status", self.status, as: WireEnumValue<ReportStatus>.self)
+        json.addNonDefault("pageSize", self.pageSize, as: WireInt32.self)
+        json.addNonDefault("pageToken", self.pageToken, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetBadgeReportRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "badgeId", "badge_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "badgeId") { self.badgeID = value }
+            case "programId", "program_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "programId") { self.programID = value }
+            case "status":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<ReportStatus>.self, field: "status") { self.status = value }
+            case "pageSize", "page_size":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "pageSize") { self.pageSize = value }
+            case "pageToken", "page_token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "pageToken") { self.pageToken = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetBadgeReportRequest")
+            }
+        }
+    }
+}
+
 extension GetBadgeReportResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2373,6 +3776,28 @@ extension GetBadgeReportResponse {
             case 18: // next_page_token
                 self.nextPageToken = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension GetBadgeReportResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addMessages("rows", self.rows)
+        json.addNonDefault("nextPageToken", self.nextPageToken, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.GetBadgeReportResponse") {
+            switch key {
+            case "rows":
+                self.rows = try JSONRead.messages(value, as: BadgeReportRow.self, field: "rows")
+            case "nextPageToken", "next_page_token":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "nextPageToken") { self.nextPageToken = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.GetBadgeReportResponse")
             }
         }
     }

@@ -61,6 +61,16 @@ public struct HealthCheckResponse: WireMessage {
             }
         }
 
+        public init?(name: String) {
+            switch name {
+            case "UNKNOWN": self = .unknown
+            case "SERVING": self = .serving
+            case "NOT_SERVING": self = .notServing
+            case "SERVICE_UNKNOWN": self = .serviceUnknown
+            default: return nil
+            }
+        }
+
         public static func == (lhs: ServingStatus, rhs: ServingStatus) -> Bool { lhs.rawValue == rhs.rawValue }
         public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     }
@@ -120,6 +130,25 @@ extension HealthCheckRequest {
     }
 }
 
+extension HealthCheckRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("service", self.service, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.health.v1.HealthCheckRequest") {
+            switch key {
+            case "service":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "service") { self.service = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.health.v1.HealthCheckRequest")
+            }
+        }
+    }
+}
+
 extension HealthCheckResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -132,6 +161,25 @@ extension HealthCheckResponse {
             case 8: // status
                 self.status = try reader.read(as: WireEnumValue<HealthCheckResponse.ServingStatus>.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension HealthCheckResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("status", self.status, as: WireEnumValue<HealthCheckResponse.ServingStatus>.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.health.v1.HealthCheckResponse") {
+            switch key {
+            case "status":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<HealthCheckResponse.ServingStatus>.self, field: "status") { self.status = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.health.v1.HealthCheckResponse")
             }
         }
     }

@@ -1,5 +1,6 @@
 import CNghttp2
 import RPCCore
+import Wire
 
 /// A call's life on the server: headers checked, body collected, handler run off the loop,
 /// and the response or a status sent back.

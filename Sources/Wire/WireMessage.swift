@@ -52,4 +52,15 @@ extension WireMessage {
 public protocol WireEnum: Hashable, Sendable {
     init(rawValue: Int32)
     var rawValue: Int32 { get }
+    /// The value's name in the schema; nil for a number the schema does not name.
+    var name: String? { get }
+    /// The value with this schema name, for JSON and command lines.
+    init?(name: String)
+}
+
+/// A generated message's protobuf JSON mapping (field names in lowerCamelCase, defaults left out).
+public protocol JSONMessage {
+    func jsonValue() -> JSONValue
+    /// Reads the message from JSON; unknown field names are refused, naming the field.
+    init(json: JSONValue) throws(JSONError)
 }

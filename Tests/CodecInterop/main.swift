@@ -10,6 +10,8 @@ import WireFixtures
 ///     codec-interop generate COUNT SEED OUT  write random Everything messages, odd ones with
 ///                                            at most one entry per map
 ///     codec-interop verify COUNT SEED IN     check IN decodes to the messages `generate` makes
+///     codec-interop to-json IN OUT           binary records to JSON records (protobuf's JSON mapping)
+///     codec-interop from-json IN OUT         JSON records back to binary
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("codec-interop: \(message)\n".utf8))
@@ -64,6 +66,24 @@ case "reencode":
     reencode(Everything.self, args[2], args[3])
 case "reencode-sparse":
     reencode(Sparse.self, args[2], args[3])
+case "to-json":
+    let records = readRecords(args[2]).enumerated().map { index, bytes -> [UInt8] in
+        do {
+            return Array(try Everything(serializedBytes: bytes).jsonValue().serialized().utf8)
+        } catch {
+            fail("record \(index): \(error)")
+        }
+    }
+    writeRecords(records, to: args[3])
+case "from-json":
+    let records = readRecords(args[2]).enumerated().map { index, bytes -> [UInt8] in
+        do {
+            return try Everything(json: JSONValue.parse(String(decoding: bytes, as: UTF8.self))).serializedBytes()
+        } catch {
+            fail("record \(index): \(error)")
+        }
+    }
+    writeRecords(records, to: args[3])
 case "generate":
     guard args.count == 5, let count = Int(args[2]), let seed = UInt64(args[3]) else { fail("generate COUNT SEED OUT") }
     var random = SplitMix64(seed: seed)

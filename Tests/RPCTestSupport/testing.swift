@@ -37,6 +37,13 @@ public enum PayloadType: WireEnum, CaseIterable {
         }
     }
 
+    public init?(name: String) {
+        switch name {
+        case "COMPRESSABLE": self = .compressable
+        default: return nil
+        }
+    }
+
     public static func == (lhs: PayloadType, rhs: PayloadType) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
@@ -155,6 +162,22 @@ extension Empty {
     }
 }
 
+extension Empty: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        let json = JSONObjectWriter()
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.Empty") {
+            switch key {
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.Empty")
+            }
+        }
+    }
+}
+
 extension BoolValue {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -167,6 +190,25 @@ extension BoolValue {
             case 8: // value
                 self.value = try reader.read(as: WireBool.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension BoolValue: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("value", self.value, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.BoolValue") {
+            switch key {
+            case "value":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "value") { self.value = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.BoolValue")
             }
         }
     }
@@ -192,6 +234,28 @@ extension Payload {
     }
 }
 
+extension Payload: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("type", self.type, as: WireEnumValue<PayloadType>.self)
+        json.addNonDefault("body", self.body, as: WireBytes.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.Payload") {
+            switch key {
+            case "type":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<PayloadType>.self, field: "type") { self.type = value }
+            case "body":
+                if let value = try JSONRead.scalar(value, as: WireBytes.self, field: "body") { self.body = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.Payload")
+            }
+        }
+    }
+}
+
 extension EchoStatus {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -207,6 +271,28 @@ extension EchoStatus {
             case 18: // message
                 self.message = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension EchoStatus: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("code", self.code, as: WireInt32.self)
+        json.addNonDefault("message", self.message, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.EchoStatus") {
+            switch key {
+            case "code":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "code") { self.code = value }
+            case "message":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "message") { self.message = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.EchoStatus")
             }
         }
     }
@@ -253,6 +339,49 @@ extension SimpleRequest {
     }
 }
 
+extension SimpleRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("responseType", self.responseType, as: WireEnumValue<PayloadType>.self)
+        json.addNonDefault("responseSize", self.responseSize, as: WireInt32.self)
+        if let value = self.payload { json.addMessage("payload", value) }
+        json.addNonDefault("fillUsername", self.fillUsername, as: WireBool.self)
+        json.addNonDefault("fillOauthScope", self.fillOauthScope, as: WireBool.self)
+        if let value = self.responseCompressed { json.addMessage("responseCompressed", value) }
+        if let value = self.responseStatus { json.addMessage("responseStatus", value) }
+        if let value = self.expectCompressed { json.addMessage("expectCompressed", value) }
+        json.addNonDefault("fillServerId", self.fillServerID, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.SimpleRequest") {
+            switch key {
+            case "responseType", "response_type":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<PayloadType>.self, field: "responseType") { self.responseType = value }
+            case "responseSize", "response_size":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "responseSize") { self.responseSize = value }
+            case "payload":
+                self.payload = try JSONRead.message(value, as: Payload.self, field: "payload")
+            case "fillUsername", "fill_username":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "fillUsername") { self.fillUsername = value }
+            case "fillOauthScope", "fill_oauth_scope":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "fillOauthScope") { self.fillOauthScope = value }
+            case "responseCompressed", "response_compressed":
+                self.responseCompressed = try JSONRead.message(value, as: BoolValue.self, field: "responseCompressed")
+            case "responseStatus", "response_status":
+                self.responseStatus = try JSONRead.message(value, as: EchoStatus.self, field: "responseStatus")
+            case "expectCompressed", "expect_compressed":
+                self.expectCompressed = try JSONRead.message(value, as: BoolValue.self, field: "expectCompressed")
+            case "fillServerId", "fill_server_id":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "fillServerId") { self.fillServerID = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.SimpleRequest")
+            }
+        }
+    }
+}
+
 extension SimpleResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -277,6 +406,37 @@ extension SimpleResponse {
             case 50: // hostname
                 self.hostname = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension SimpleResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        if let value = self.payload { json.addMessage("payload", value) }
+        json.addNonDefault("username", self.username, as: WireString.self)
+        json.addNonDefault("oauthScope", self.oauthScope, as: WireString.self)
+        json.addNonDefault("serverId", self.serverID, as: WireString.self)
+        json.addNonDefault("hostname", self.hostname, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "grpc.testing.SimpleResponse") {
+            switch key {
+            case "payload":
+                self.payload = try JSONRead.message(value, as: Payload.self, field: "payload")
+            case "username":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "username") { self.username = value }
+            case "oauthScope", "oauth_scope":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "oauthScope") { self.oauthScope = value }
+            case "serverId", "server_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "serverId") { self.serverID = value }
+            case "hostname":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "hostname") { self.hostname = value }
+            default: throw JSONRead.unknownField(key, in: "grpc.testing.SimpleResponse")
             }
         }
     }

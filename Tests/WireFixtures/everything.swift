@@ -52,6 +52,17 @@ public enum Colour: WireEnum, CaseIterable {
         }
     }
 
+    public init?(name: String) {
+        switch name {
+        case "COLOUR_UNSPECIFIED": self = .unspecified
+        case "RED": self = .red
+        case "GREEN": self = .green
+        case "BLUE": self = .blue
+        case "ULTRAVIOLET": self = .ultraviolet
+        default: return nil
+        }
+    }
+
     public static func == (lhs: Colour, rhs: Colour) -> Bool { lhs.rawValue == rhs.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }
@@ -186,6 +197,31 @@ extension Point {
             case 26: // label
                 self.label = try reader.read(as: WireString.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension Point: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("x", self.x, as: WireSInt32.self)
+        json.addNonDefault("y", self.y, as: WireSInt32.self)
+        json.addNonDefault("label", self.label, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "fixtures.everything.Point") {
+            switch key {
+            case "x":
+                if let value = try JSONRead.scalar(value, as: WireSInt32.self, field: "x") { self.x = value }
+            case "y":
+                if let value = try JSONRead.scalar(value, as: WireSInt32.self, field: "y") { self.y = value }
+            case "label":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "label") { self.label = value }
+            default: throw JSONRead.unknownField(key, in: "fixtures.everything.Point")
             }
         }
     }
@@ -409,6 +445,217 @@ extension Everything {
     }
 }
 
+extension Everything: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("fDouble", self.fDouble, as: WireDouble.self)
+        json.addNonDefault("fFloat", self.fFloat, as: WireFloat.self)
+        json.addNonDefault("fInt32", self.fInt32, as: WireInt32.self)
+        json.addNonDefault("fInt64", self.fInt64, as: WireInt64.self)
+        json.addNonDefault("fUint32", self.fUint32, as: WireUInt32.self)
+        json.addNonDefault("fUint64", self.fUint64, as: WireUInt64.self)
+        json.addNonDefault("fSint32", self.fSint32, as: WireSInt32.self)
+        json.addNonDefault("fSint64", self.fSint64, as: WireSInt64.self)
+        json.addNonDefault("fFixed32", self.fFixed32, as: WireFixed32.self)
+        json.addNonDefault("fFixed64", self.fFixed64, as: WireFixed64.self)
+        json.addNonDefault("fSfixed32", self.fSfixed32, as: WireSFixed32.self)
+        json.addNonDefault("fSfixed64", self.fSfixed64, as: WireSFixed64.self)
+        json.addNonDefault("fBool", self.fBool, as: WireBool.self)
+        json.addNonDefault("fString", self.fString, as: WireString.self)
+        json.addNonDefault("fBytes", self.fBytes, as: WireBytes.self)
+        json.addNonDefault("fColour", self.fColour, as: WireEnumValue<Colour>.self)
+        if let value = self.fPoint { json.addMessage("fPoint", value) }
+        if let value = self.oDouble { json.add("oDouble", value, as: WireDouble.self) }
+        if let value = self.oFloat { json.add("oFloat", value, as: WireFloat.self) }
+        if let value = self.oInt32 { json.add("oInt32", value, as: WireInt32.self) }
+        if let value = self.oInt64 { json.add("oInt64", value, as: WireInt64.self) }
+        if let value = self.oUint32 { json.add("oUint32", value, as: WireUInt32.self) }
+        if let value = self.oUint64 { json.add("oUint64", value, as: WireUInt64.self) }
+        if let value = self.oSint32 { json.add("oSint32", value, as: WireSInt32.self) }
+        if let value = self.oSint64 { json.add("oSint64", value, as: WireSInt64.self) }
+        if let value = self.oFixed32 { json.add("oFixed32", value, as: WireFixed32.self) }
+        if let value = self.oFixed64 { json.add("oFixed64", value, as: WireFixed64.self) }
+        if let value = self.oSfixed32 { json.add("oSfixed32", value, as: WireSFixed32.self) }
+        if let value = self.oSfixed64 { json.add("oSfixed64", value, as: WireSFixed64.self) }
+        if let value = self.oBool { json.add("oBool", value, as: WireBool.self) }
+        if let value = self.oString { json.add("oString", value, as: WireString.self) }
+        if let value = self.oBytes { json.add("oBytes", value, as: WireBytes.self) }
+        if let value = self.oColour { json.add("oColour", value, as: WireEnumValue<Colour>.self) }
+        json.addRepeated("rDouble", self.rDouble, as: WireDouble.self)
+        json.addRepeated("rFloat", self.rFloat, as: WireFloat.self)
+        json.addRepeated("rInt32", self.rInt32, as: WireInt32.self)
+        json.addRepeated("rInt64", self.rInt64, as: WireInt64.self)
+        json.addRepeated("rUint32", self.rUint32, as: WireUInt32.self)
+        json.addRepeated("rUint64", self.rUint64, as: WireUInt64.self)
+        json.addRepeated("rSint32", self.rSint32, as: WireSInt32.self)
+        json.addRepeated("rSint64", self.rSint64, as: WireSInt64.self)
+        json.addRepeated("rFixed32", self.rFixed32, as: WireFixed32.self)
+        json.addRepeated("rFixed64", self.rFixed64, as: WireFixed64.self)
+        json.addRepeated("rSfixed32", self.rSfixed32, as: WireSFixed32.self)
+        json.addRepeated("rSfixed64", self.rSfixed64, as: WireSFixed64.self)
+        json.addRepeated("rBool", self.rBool, as: WireBool.self)
+        json.addRepeated("rString", self.rString, as: WireString.self)
+        json.addRepeated("rBytes", self.rBytes, as: WireBytes.self)
+        json.addRepeated("rColour", self.rColour, as: WireEnumValue<Colour>.self)
+        json.addMessages("rPoint", self.rPoint)
+        json.addMap("mStringInt64", self.mStringInt64, key: WireString.self, value: WireInt64.self)
+        json.addMap("mInt32String", self.mInt32String, key: WireInt32.self, value: WireString.self)
+        json.addMap("mUint64Point", self.mUint64Point, key: WireUInt64.self)
+        json.addMap("mBoolColour", self.mBoolColour, key: WireBool.self, value: WireEnumValue<Colour>.self)
+        json.addMap("mSint64Bytes", self.mSint64Bytes, key: WireSInt64.self, value: WireBytes.self)
+        json.addMap("mFixed32Double", self.mFixed32Double, key: WireFixed32.self, value: WireDouble.self)
+        if case .cString(let value)? = self.choice { json.add("cString", value, as: WireString.self) }
+        if case .cInt64(let value)? = self.choice { json.add("cInt64", value, as: WireInt64.self) }
+        if case .cPoint(let value)? = self.choice { json.addMessage("cPoint", value) }
+        if case .cColour(let value)? = self.choice { json.add("cColour", value, as: WireEnumValue<Colour>.self) }
+        json.addNonDefault("afterChoice", self.afterChoice, as: WireUInt32.self)
+        if case .cBytes(let value)? = self.choice { json.add("cBytes", value, as: WireBytes.self) }
+        json.addNonDefault("default", self.`default`, as: WireString.self)
+        if let value = self.nested { json.addMessage("nested", value) }
+        if let value = self.recursive { json.addMessage("recursive", value) }
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "fixtures.everything.Everything") {
+            switch key {
+            case "fDouble", "f_double":
+                if let value = try JSONRead.scalar(value, as: WireDouble.self, field: "fDouble") { self.fDouble = value }
+            case "fFloat", "f_float":
+                if let value = try JSONRead.scalar(value, as: WireFloat.self, field: "fFloat") { self.fFloat = value }
+            case "fInt32", "f_int32":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "fInt32") { self.fInt32 = value }
+            case "fInt64", "f_int64":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "fInt64") { self.fInt64 = value }
+            case "fUint32", "f_uint32":
+                if let value = try JSONRead.scalar(value, as: WireUInt32.self, field: "fUint32") { self.fUint32 = value }
+            case "fUint64", "f_uint64":
+                if let value = try JSONRead.scalar(value, as: WireUInt64.self, field: "fUint64") { self.fUint64 = value }
+            case "fSint32", "f_sint32":
+                if let value = try JSONRead.scalar(value, as: WireSInt32.self, field: "fSint32") { self.fSint32 = value }
+            case "fSint64", "f_sint64":
+                if let value = try JSONRead.scalar(value, as: WireSInt64.self, field: "fSint64") { self.fSint64 = value }
+            case "fFixed32", "f_fixed32":
+                if let value = try JSONRead.scalar(value, as: WireFixed32.self, field: "fFixed32") { self.fFixed32 = value }
+            case "fFixed64", "f_fixed64":
+                if let value = try JSONRead.scalar(value, as: WireFixed64.self, field: "fFixed64") { self.fFixed64 = value }
+            case "fSfixed32", "f_sfixed32":
+                if let value = try JSONRead.scalar(value, as: WireSFixed32.self, field: "fSfixed32") { self.fSfixed32 = value }
+            case "fSfixed64", "f_sfixed64":
+                if let value = try JSONRead.scalar(value, as: WireSFixed64.self, field: "fSfixed64") { self.fSfixed64 = value }
+            case "fBool", "f_bool":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "fBool") { self.fBool = value }
+            case "fString", "f_string":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "fString") { self.fString = value }
+            case "fBytes", "f_bytes":
+                if let value = try JSONRead.scalar(value, as: WireBytes.self, field: "fBytes") { self.fBytes = value }
+            case "fColour", "f_colour":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Colour>.self, field: "fColour") { self.fColour = value }
+            case "fPoint", "f_point":
+                self.fPoint = try JSONRead.message(value, as: Point.self, field: "fPoint")
+            case "oDouble", "o_double":
+                self.oDouble = try JSONRead.scalar(value, as: WireDouble.self, field: "oDouble")
+            case "oFloat", "o_float":
+                self.oFloat = try JSONRead.scalar(value, as: WireFloat.self, field: "oFloat")
+            case "oInt32", "o_int32":
+                self.oInt32 = try JSONRead.scalar(value, as: WireInt32.self, field: "oInt32")
+            case "oInt64", "o_int64":
+                self.oInt64 = try JSONRead.scalar(value, as: WireInt64.self, field: "oInt64")
+            case "oUint32", "o_uint32":
+                self.oUint32 = try JSONRead.scalar(value, as: WireUInt32.self, field: "oUint32")
+            case "oUint64", "o_uint64":
+                self.oUint64 = try JSONRead.scalar(value, as: WireUInt64.self, field: "oUint64")
+            case "oSint32", "o_sint32":
+                self.oSint32 = try JSONRead.scalar(value, as: WireSInt32.self, field: "oSint32")
+            case "oSint64", "o_sint64":
+                self.oSint64 = try JSONRead.scalar(value, as: WireSInt64.self, field: "oSint64")
+            case "oFixed32", "o_fixed32":
+                self.oFixed32 = try JSONRead.scalar(value, as: WireFixed32.self, field: "oFixed32")
+            case "oFixed64", "o_fixed64":
+                self.oFixed64 = try JSONRead.scalar(value, as: WireFixed64.self, field: "oFixed64")
+            case "oSfixed32", "o_sfixed32":
+                self.oSfixed32 = try JSONRead.scalar(value, as: WireSFixed32.self, field: "oSfixed32")
+            case "oSfixed64", "o_sfixed64":
+                self.oSfixed64 = try JSONRead.scalar(value, as: WireSFixed64.self, field: "oSfixed64")
+            case "oBool", "o_bool":
+                self.oBool = try JSONRead.scalar(value, as: WireBool.self, field: "oBool")
+            case "oString", "o_string":
+                self.oString = try JSONRead.scalar(value, as: WireString.self, field: "oString")
+            case "oBytes", "o_bytes":
+                self.oBytes = try JSONRead.scalar(value, as: WireBytes.self, field: "oBytes")
+            case "oColour", "o_colour":
+                self.oColour = try JSONRead.scalar(value, as: WireEnumValue<Colour>.self, field: "oColour")
+            case "rDouble", "r_double":
+                self.rDouble = try JSONRead.repeated(value, as: WireDouble.self, field: "rDouble")
+            case "rFloat", "r_float":
+                self.rFloat = try JSONRead.repeated(value, as: WireFloat.self, field: "rFloat")
+            case "rInt32", "r_int32":
+                self.rInt32 = try JSONRead.repeated(value, as: WireInt32.self, field: "rInt32")
+            case "rInt64", "r_int64":
+                self.rInt64 = try JSONRead.repeated(value, as: WireInt64.self, field: "rInt64")
+            case "rUint32", "r_uint32":
+                self.rUint32 = try JSONRead.repeated(value, as: WireUInt32.self, field: "rUint32")
+            case "rUint64", "r_uint64":
+                self.rUint64 = try JSONRead.repeated(value, as: WireUInt64.self, field: "rUint64")
+            case "rSint32", "r_sint32":
+                self.rSint32 = try JSONRead.repeated(value, as: WireSInt32.self, field: "rSint32")
+            case "rSint64", "r_sint64":
+                self.rSint64 = try JSONRead.repeated(value, as: WireSInt64.self, field: "rSint64")
+            case "rFixed32", "r_fixed32":
+                self.rFixed32 = try JSONRead.repeated(value, as: WireFixed32.self, field: "rFixed32")
+            case "rFixed64", "r_fixed64":
+                self.rFixed64 = try JSONRead.repeated(value, as: WireFixed64.self, field: "rFixed64")
+            case "rSfixed32", "r_sfixed32":
+                self.rSfixed32 = try JSONRead.repeated(value, as: WireSFixed32.self, field: "rSfixed32")
+            case "rSfixed64", "r_sfixed64":
+                self.rSfixed64 = try JSONRead.repeated(value, as: WireSFixed64.self, field: "rSfixed64")
+            case "rBool", "r_bool":
+                self.rBool = try JSONRead.repeated(value, as: WireBool.self, field: "rBool")
+            case "rString", "r_string":
+                self.rString = try JSONRead.repeated(value, as: WireString.self, field: "rString")
+            case "rBytes", "r_bytes":
+                self.rBytes = try JSONRead.repeated(value, as: WireBytes.self, field: "rBytes")
+            case "rColour", "r_colour":
+                self.rColour = try JSONRead.repeated(value, as: WireEnumValue<Colour>.self, field: "rColour")
+            case "rPoint", "r_point":
+                self.rPoint = try JSONRead.messages(value, as: Point.self, field: "rPoint")
+            case "mStringInt64", "m_string_int64":
+                self.mStringInt64 = try JSONRead.map(value, key: WireString.self, value: WireInt64.self, field: "mStringInt64")
+            case "mInt32String", "m_int32_string":
+                self.mInt32String = try JSONRead.map(value, key: WireInt32.self, value: WireString.self, field: "mInt32String")
+            case "mUint64Point", "m_uint64_point":
+                self.mUint64Point = try JSONRead.map(value, key: WireUInt64.self, message: Point.self, field: "mUint64Point")
+            case "mBoolColour", "m_bool_colour":
+                self.mBoolColour = try JSONRead.map(value, key: WireBool.self, value: WireEnumValue<Colour>.self, field: "mBoolColour")
+            case "mSint64Bytes", "m_sint64_bytes":
+                self.mSint64Bytes = try JSONRead.map(value, key: WireSInt64.self, value: WireBytes.self, field: "mSint64Bytes")
+            case "mFixed32Double", "m_fixed32_double":
+                self.mFixed32Double = try JSONRead.map(value, key: WireFixed32.self, value: WireDouble.self, field: "mFixed32Double")
+            case "cString", "c_string":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "cString") { self.choice = .cString(value) }
+            case "cInt64", "c_int64":
+                if let value = try JSONRead.scalar(value, as: WireInt64.self, field: "cInt64") { self.choice = .cInt64(value) }
+            case "cPoint", "c_point":
+                if let value = try JSONRead.message(value, as: Point.self, field: "cPoint") { self.choice = .cPoint(value) }
+            case "cColour", "c_colour":
+                if let value = try JSONRead.scalar(value, as: WireEnumValue<Colour>.self, field: "cColour") { self.choice = .cColour(value) }
+            case "afterChoice", "after_choice":
+                if let value = try JSONRead.scalar(value, as: WireUInt32.self, field: "afterChoice") { self.afterChoice = value }
+            case "cBytes", "c_bytes":
+                if let value = try JSONRead.scalar(value, as: WireBytes.self, field: "cBytes") { self.choice = .cBytes(value) }
+            case "default":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "default") { self.`default` = value }
+            case "nested":
+                self.nested = try JSONRead.message(value, as: Everything.Inner.self, field: "nested")
+            case "recursive":
+                self.recursive = try JSONRead.message(value, as: Everything.self, field: "recursive")
+            default: throw JSONRead.unknownField(key, in: "fixtures.everything.Everything")
+            }
+        }
+    }
+}
+
 extension Everything.Inner {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -427,6 +674,31 @@ extension Everything.Inner {
             case 24, 26: // colours
                 try reader.readRepeated(tag, into: &self.colours, as: WireEnumValue<Colour>.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension Everything.Inner: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("depth", self.depth, as: WireInt32.self)
+        if let value = self.child { json.addMessage("child", value) }
+        json.addRepeated("colours", self.colours, as: WireEnumValue<Colour>.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "fixtures.everything.Everything.Inner") {
+            switch key {
+            case "depth":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "depth") { self.depth = value }
+            case "child":
+                self.child = try JSONRead.message(value, as: Everything.Inner.self, field: "child")
+            case "colours":
+                self.colours = try JSONRead.repeated(value, as: WireEnumValue<Colour>.self, field: "colours")
+            default: throw JSONRead.unknownField(key, in: "fixtures.everything.Everything.Inner")
             }
         }
     }
@@ -453,6 +725,34 @@ extension Sparse {
             case 490: // m_string_int64
                 try reader.readMapEntry(into: &self.mStringInt64, key: WireString.self, value: WireInt64.self)
             default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension Sparse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("fInt32", self.fInt32, as: WireInt32.self)
+        json.addNonDefault("fString", self.fString, as: WireString.self)
+        json.addMessages("rPoint", self.rPoint)
+        json.addMap("mStringInt64", self.mStringInt64, key: WireString.self, value: WireInt64.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "fixtures.everything.Sparse") {
+            switch key {
+            case "fInt32", "f_int32":
+                if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "fInt32") { self.fInt32 = value }
+            case "fString", "f_string":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "fString") { self.fString = value }
+            case "rPoint", "r_point":
+                self.rPoint = try JSONRead.messages(value, as: Point.self, field: "rPoint")
+            case "mStringInt64", "m_string_int64":
+                self.mStringInt64 = try JSONRead.map(value, key: WireString.self, value: WireInt64.self, field: "mStringInt64")
+            default: throw JSONRead.unknownField(key, in: "fixtures.everything.Sparse")
             }
         }
     }

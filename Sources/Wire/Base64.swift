@@ -1,8 +1,9 @@
-/// Base64 for `-bin` metadata. gRPC senders may omit padding, so decoding accepts both.
-enum Base64 {
+/// Base64, for `bytes` in protobuf's JSON mapping and `-bin` gRPC metadata. Encoding pads;
+/// decoding accepts padded and unpadded text in the standard and URL-safe alphabets.
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
@@ -20,7 +21,7 @@ enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var out: [UInt8] = []
         var accumulator: UInt32 = 0
         var bits = 0
