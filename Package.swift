@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "schemac", targets: ["schemac"]),
+        .executable(name: "badged", targets: ["badged"]),
+        .executable(name: "badgectl", targets: ["badgectl"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "BadgeAPI", targets: ["BadgeAPI"]),
         .library(name: "RPCCore", targets: ["RPCCore"]),
@@ -29,6 +31,12 @@ let package = Package(
         // Durable state: SQLite (WAL) behind a group committer, evaluation in memory.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite"], path: "Sources/BadgeStore"),
+        // The service: RPCs mapped onto the ledger, tokens checked; and its executable.
+        .target(name: "BadgeServer", dependencies: ["BadgeAPI", "Badges", "BadgeStore", "RPC", "RPCCore", "Wire"], path: "Sources/BadgeServer"),
+        .executableTarget(name: "badged", dependencies: ["BadgeServer", "BadgeStore", "Badges", "RPC", "RPCCore", "Wire"], path: "Sources/badged"),
+        // badgectl: commands generated from the schema over a small runtime.
+        .target(name: "CommandLineRPC", dependencies: ["RPCCore", "Wire"], path: "Sources/CommandLineRPC"),
+        .executableTarget(name: "badgectl", dependencies: ["BadgeAPI", "BadgeServer", "CommandLineRPC", "RPC", "RPCCore", "Wire"], path: "Sources/badgectl"),
         // The schema compiler: a library and a thin executable.
         .target(name: "SchemaCompiler", path: "Codegen/SchemaCompiler"),
         .executableTarget(name: "schemac", dependencies: ["SchemaCompiler"], path: "Codegen/schemac"),

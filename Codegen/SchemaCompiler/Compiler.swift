@@ -4,6 +4,8 @@ public enum Compiler {
         public var schema: Schema
         public var swift: String
         public var proto: String
+        /// badgectl commands for the schema's services; empty when it has none.
+        public var cli: String
     }
 
     /// Parses and checks one schema file.
@@ -25,6 +27,7 @@ public enum Compiler {
         return Output(
             schema: schema,
             swift: SwiftPrinter(schema: schema).render(),
-            proto: ProtoPrinter(schema: schema).render())
+            proto: ProtoPrinter(schema: schema).render(),
+            cli: schema.services.isEmpty ? "" : CLIPrinter(schema: schema).render())
     }
 }

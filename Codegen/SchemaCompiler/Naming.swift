@@ -26,7 +26,10 @@ public enum Naming {
         let words = name.split(separator: "_").map(String.init)
         guard let head = words.first else { return name }
         return head + words.dropFirst().map { word in
-            acronyms.contains(word.lowercased()) ? word.uppercased() : word.prefix(1).uppercased() + word.dropFirst()
+            let lower = word.lowercased()
+            if acronyms.contains(lower) { return word.uppercased() }
+            if lower.hasSuffix("s"), acronyms.contains(String(lower.dropLast())) { return word.dropLast().uppercased() + "s" }  // badge_ids -> badgeIDs
+            return word.prefix(1).uppercased() + word.dropFirst()
         }.joined()
     }
 

@@ -1,23 +1,26 @@
 import Foundation
 import SchemaCompiler
 
-/// schemac: compiles schema files to Swift and to an equivalent .proto.
+/// schemac: compiles schema files to Swift and to an equivalent .proto, and the services'
+/// command-line commands (badgectl).
 ///
-///     schemac [--swift-out DIR] [--proto-out DIR] FILE.schema...
+///     schemac [--swift-out DIR] [--proto-out DIR] [--cli-out DIR] FILE.schema...
 ///
 /// Mistakes are printed as `file:line:column: message` with the offending line; the exit
 /// status is 1 when there were any, 2 for bad usage.
 
-let usage = "usage: schemac [--swift-out DIR] [--proto-out DIR] FILE.schema..."
+let usage = "usage: schemac [--swift-out DIR] [--proto-out DIR] [--cli-out DIR] FILE.schema..."
 
 var swiftOut: String?
 var protoOut: String?
+var cliOut: String?
 var inputs: [String] = []
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--swift-out": swiftOut = arguments.popFirst()
     case "--proto-out": protoOut = arguments.popFirst()
+    case "--cli-out": cliOut = arguments.popFirst()
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -51,6 +54,7 @@ for input in inputs {
         let output = try Compiler.compile(source: source, file: (input as NSString).lastPathComponent)
         if let swiftOut { try write(output.swift, to: swiftOut, name: base + ".swift") }
         if let protoOut { try write(output.proto, to: protoOut, name: base + ".proto") }
+        if let cliOut, !output.cli.isEmpty { try write(output.cli, to: cliOut, name: base + "+commands.swift") }
     } catch let errors as SchemaErrors {
         for error in errors.errors {
             FileHandle.standardError.write(Data((error.rendered(source: source) + "\n").utf8))

@@ -786,8 +786,8 @@ public struct GetRecentResponse: WireMessage {
 public struct MarkSeenRequest: WireMessage {
     public var organizationID: String = ""
     public var userID: String = ""
-    public var badgeIds: [String] = []
-    public var certificateIds: [String] = []
+    public var badgeIDs: [String] = []
+    public var certificateIDs: [String] = []
     /// Marks everything seen, ignoring the id lists.
     public var all: Bool = false
     public var unknownFields = UnknownFields()
@@ -3243,8 +3243,8 @@ extension MarkSeenRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
         writer.writeNonDefault(self.all, field: 5, as: WireBool.self)
-        writer.writeRepeated(self.certificateIds, field: 4, as: WireString.self)
-        writer.writeRepeated(self.badgeIds, field: 3, as: WireString.self)
+        writer.writeRepeated(self.certificateIDs, field: 4, as: WireString.self)
+        writer.writeRepeated(self.badgeIDs, field: 3, as: WireString.self)
         writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
         writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
     }
@@ -3257,9 +3257,9 @@ extension MarkSeenRequest {
             case 18: // user_id
                 self.userID = try reader.read(as: WireString.self)
             case 26: // badge_ids
-                try reader.readRepeated(tag, into: &self.badgeIds, as: WireString.self)
+                try reader.readRepeated(tag, into: &self.badgeIDs, as: WireString.self)
             case 34: // certificate_ids
-                try reader.readRepeated(tag, into: &self.certificateIds, as: WireString.self)
+                try reader.readRepeated(tag, into: &self.certificateIDs, as: WireString.self)
             case 40: // all
                 self.all = try reader.read(as: WireBool.self)
             default: try reader.skipField(tag, into: &unknownFields)
@@ -3273,8 +3273,8 @@ extension MarkSeenRequest: JSONMessage {
         var json = JSONObjectWriter()
         json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
         json.addNonDefault("userId", self.userID, as: WireString.self)
-        json.addRepeated("badgeIds", self.badgeIds, as: WireString.self)
-        json.addRepeated("certificateIds", self.certificateIds, as: WireString.self)
+        json.addRepeated("badgeIds", self.badgeIDs, as: WireString.self)
+        json.addRepeated("certificateIds", self.certificateIDs, as: WireString.self)
         json.addNonDefault("all", self.all, as: WireBool.self)
         return json.value
     }
@@ -3288,9 +3288,9 @@ extension MarkSeenRequest: JSONMessage {
             case "userId", "user_id":
                 if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
             case "badgeIds", "badge_ids":
-                self.badgeIds = try JSONRead.repeated(value, as: WireString.self, field: "badgeIds")
+                self.badgeIDs = try JSONRead.repeated(value, as: WireString.self, field: "badgeIds")
             case "certificateIds", "certificate_ids":
-                self.certificateIds = try JSONRead.repeated(value, as: WireString.self, field: "certificateIds")
+                self.certificateIDs = try JSONRead.repeated(value, as: WireString.self, field: "certificateIds")
             case "all":
                 if let value = try JSONRead.scalar(value, as: WireBool.self, field: "all") { self.all = value }
             default: throw JSONRead.unknownField(key, in: "badges.v1.MarkSeenRequest")

@@ -30,6 +30,10 @@ struct GeneratedCodeIsFresh {
             let proto = try String(contentsOf: Self.root.appendingPathComponent("\(protoDir)/\(base).proto"), encoding: .utf8)
             #expect(swift == output.swift, "\(swiftDir)/\(base).swift is stale: run scripts/generate")
             #expect(proto == output.proto, "\(protoDir)/\(base).proto is stale: run scripts/generate")
+            if schemaDir == "Schema" && !output.cli.isEmpty {
+                let cli = try String(contentsOf: Self.root.appendingPathComponent("Sources/badgectl/\(base)+commands.swift"), encoding: .utf8)
+                #expect(cli == output.cli, "Sources/badgectl/\(base)+commands.swift is stale: run scripts/generate")
+            }
         }
     }
 }

@@ -1,0 +1,177 @@
+import BadgeAPI
+import Badges
+import BadgeStore
+import RPCCore
+
+/// AwardService over the ledger: every call checks its token, then the domain decides.
+struct AwardServiceProvider: AwardServiceHandler {
+    let ledger: BadgeLedger
+    let auth: Authorizer
+
+    func recordActivity(_ request: RecordActivityRequest, context: ServerContext) async throws -> RecordActivityResponse {
+        _ = try auth.require(.eventsWrite, organization: request.event?.organizationID ?? "", in: context)
+        let event = try Convert.event(request.event)
+        do {
+            let outcome = try await ledger.record(event)
+            var response = RecordActivityResponse()
+            response.duplicate = outcome.duplicate
+            response.awarded = outcome.awarded.map { Convert.award($0, user: event.userID) }
+            response.progress = outcome.progress.map(Convert.progress)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func recordActivities(_ request: RecordActivitiesRequest, context: ServerContext) async throws -> RecordActivitiesResponse {
+        guard let first = request.events.first else { return RecordActivitiesResponse() }
+        _ = try auth.require(.eventsWrite, organization: first.organizationID, in: context)
+        if request.events.count > 10_000 {
+            throw RPCError(code: .invalidArgument, message: "events holds \(request.events.count) events; send at most 10000 per call")
+        }
+        // Every event must belong to the token's organization; others are refused one by one.
+        var outcomes = [EventOutcome?](repeating: nil, count: request.events.count)
+        var valid: [(Int, Badges.ActivityEvent)] = []
+        for (i, wire) in request.events.enumerated() {
+            do {
+                if wire.organizationID != first.organizationID {
+                    throw RPCError(code: .permissionDenied, message: "events[\(i)].organization_id differs from the batch's organization")
+                }
+                valid.append((i, try Convert.event(wire, field: "events[\(i)]")))
+            } catch let error as RPCError {
+                var outcome = EventOutcome()
+                outcome.eventID = wire.eventID
+                outcome.status = .rejected
+                outcome.error = error.message
+                outcomes[i] = outcome
+            }
+        }
+        do {
+            let results = try await ledger.record(batch: valid.map(\.1))
+            for ((i, event), result) in zip(valid, results) {
+                var outcome = EventOutcome()
+                outcome.eventID = event.eventID
+                switch result {
+                case .success(let recorded):
+                    outcome.status = recorded.duplicate ? .duplicate : .recorded
+                    outcome.awarded = recorded.awarded.map { Convert.award($0, user: event.userID) }
+                case .failure(let error):
+                    outcome.status = .rejected
+                    outcome.error = error.description
+                }
+                outcomes[i] = outcome
+            }
+        } catch {
+            throw Convert.error(error)
+        }
+        var response = RecordActivitiesResponse()
+        response.outcomes = outcomes.compactMap { $0 }
+        return response
+    }
+
+    func registerParticipant(_ request: RegisterParticipantRequest, context: ServerContext) async throws -> RegisterParticipantResponse {
+        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        do {
+            var response = RegisterParticipantResponse()
+            response.created = try await ledger.registerParticipant(Participant(
+                organizationID: request.organizationID, userID: request.userID, programID: request.programID,
+                role: request.role, displayName: request.displayName))
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func configureOrganization(_ request: ConfigureOrganizationRequest, context: ServerContext) async throws -> ConfigureOrganizationResponse {
+        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        if case .unrecognized(let n) = request.tier {
+            throw RPCError(code: .invalidArgument, message: "tier \(n) is not a known tier")
+        }
+        do {
+            let (org, awarded) = try await ledger.configureOrganization(
+                id: request.organizationID, tier: Convert.tier(request.tier), badgesEnabled: request.badgesEnabled)
+            var response = ConfigureOrganizationResponse()
+            var wire = Organization()
+            wire.id = org.id
+            wire.tier = Convert.tier(org.tier)
+            wire.badgesEnabled = org.badgesEnabled
+            response.organization = wire
+            response.awardedCount = Int32(awarded)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func issueCertificate(_ request: IssueCertificateRequest, context: ServerContext) async throws -> IssueCertificateResponse {
+        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        do {
+            let certificate = try await ledger.issueCertificate(
+                org: request.organizationID, user: request.userID, title: request.title, text: request.text, issuer: request.issuer)
+            var response = IssueCertificateResponse()
+            response.certificate = Convert.certificate(certificate)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func listAwards(_ request: ListAwardsRequest, context: ServerContext) async throws -> ListAwardsResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        do {
+            let all = try ledger.achievements(org: request.organizationID, user: request.userID)
+            let (page, next) = try Paging.page(all, token: request.pageToken, size: request.pageSize)
+            var response = ListAwardsResponse()
+            response.achievements = page.map { Convert.achievement($0, user: request.userID) }
+            response.nextPageToken = next
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func createShareLink(_ request: CreateShareLinkRequest, context: ServerContext) async throws -> CreateShareLinkResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
+        do {
+            let link = try await ledger.createShareLink(org: request.organizationID, user: request.userID, badgeID: request.badgeID)
+            var response = CreateShareLinkResponse()
+            var wire = ShareLink()
+            wire.token = link.token
+            wire.badgeID = link.badgeID
+            wire.createdAt = Convert.timestamp(link.createdAt)
+            response.link = wire
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func revokeShareLink(_ request: RevokeShareLinkRequest, context: ServerContext) async throws -> RevokeShareLinkResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        do {
+            try await ledger.revokeShareLink(org: request.organizationID, user: request.userID, token: request.token)
+            return RevokeShareLinkResponse()
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    /// Open to anyone holding the link: no credentials.
+    func resolveShareLink(_ request: ResolveShareLinkRequest, context: ServerContext) async throws -> ResolveShareLinkResponse {
+        if request.token.isEmpty { throw RPCError(code: .invalidArgument, message: "token is required") }
+        do {
+            let shared = try ledger.resolveShareLink(token: request.token)
+            var response = ResolveShareLinkResponse()
+            response.badgeName = shared.badgeName
+            response.badgeDescription = shared.badgeDescription
+            response.displayName = shared.displayName
+            response.awardedAt = Convert.timestamp(shared.awardedAt)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+}

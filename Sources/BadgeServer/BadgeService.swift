@@ -1,0 +1,15 @@
+import BadgeAPI
+import Badges
+import BadgeStore
+import RPCCore
+
+/// The badges service's routes: the three services and Health, over one ledger and one key.
+public enum BadgeService {
+    public static func routes(ledger: BadgeLedger, authority: TokenAuthority, now: @escaping @Sendable () -> Int64) -> [UnaryRoute] {
+        let auth = Authorizer(authority: authority, now: now)
+        return AwardServiceProvider(ledger: ledger, auth: auth).routes
+            + ProgressServiceProvider(ledger: ledger, auth: auth).routes
+            + ReportServiceProvider(ledger: ledger, auth: auth).routes
+            + HealthProvider().routes
+    }
+}

@@ -1,0 +1,158 @@
+import BadgeAPI
+import Badges
+import BadgeStore
+import RPCCore
+
+/// ProgressService: what users see of their achievements.
+struct ProgressServiceProvider: ProgressServiceHandler {
+    let ledger: BadgeLedger
+    let auth: Authorizer
+
+    func getAchievements(_ request: GetAchievementsRequest, context: ServerContext) async throws -> GetAchievementsResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        if request.recentLimit < 0 { throw RPCError(code: .invalidArgument, message: "recent_limit must not be negative") }
+        do {
+            let (page, recent) = try ledger.achievementsPage(
+                org: request.organizationID, user: request.userID, recentLimit: request.recentLimit == 0 ? 5 : Int(request.recentLimit))
+            var response = GetAchievementsResponse()
+            response.lifetimeBadgeCount = Int32(page.lifetimeBadgeCount)
+            response.lifetimeStats = page.lifetimeStats.map { stat in
+                var m = MetricCount()
+                m.metric = stat.key.metric.rawValue
+                m.count = stat.value
+                return m
+            }
+            response.recent = recent.map { Convert.achievement($0, user: request.userID) }
+            response.paths = page.tracks.map { track in
+                var p = PathProgress()
+                p.path = track.track.path
+                p.role = track.track.role
+                p.earned = track.earned.map { Convert.award($0, user: request.userID) }
+                p.next = track.next.map(Convert.progress)
+                return p
+            }
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func getRecent(_ request: GetRecentRequest, context: ServerContext) async throws -> GetRecentResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        if request.limit < 0 { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
+        do {
+            let all = try ledger.achievements(org: request.organizationID, user: request.userID, unseenOnly: request.unseenOnly)
+            let unseen = request.unseenOnly ? all.count : all.filter { !$0.seen }.count
+            var response = GetRecentResponse()
+            response.achievements = all.prefix(request.limit == 0 ? 10 : Int(request.limit)).map { Convert.achievement($0, user: request.userID) }
+            response.unseenCount = Int32(unseen)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func markSeen(_ request: MarkSeenRequest, context: ServerContext) async throws -> MarkSeenResponse {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        do {
+            var response = MarkSeenResponse()
+            response.marked = Int32(try await ledger.markSeen(
+                org: request.organizationID, user: request.userID, badgeIDs: request.badgeIDs,
+                certificateIDs: request.certificateIDs, all: request.all))
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func getDigestSubscription(_ request: GetDigestSubscriptionRequest, context: ServerContext) async throws -> DigestSubscription {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        throw RPCError(code: .unimplemented, message: "e-mail digest subscriptions are not available on this server yet")
+    }
+
+    func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, context: ServerContext) async throws -> DigestSubscription {
+        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        throw RPCError(code: .unimplemented, message: "e-mail digest subscriptions are not available on this server yet")
+    }
+}
+
+/// ReportService: the catalog with counts, and one badge's report.
+struct ReportServiceProvider: ReportServiceHandler {
+    let ledger: BadgeLedger
+    let auth: Authorizer
+
+    func listBadges(_ request: ListBadgesRequest, context: ServerContext) async throws -> ListBadgesResponse {
+        _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
+        do {
+            let summaries = try ledger.listBadges(org: request.organizationID, program: request.programID.isEmpty ? nil : request.programID)
+            var response = ListBadgesResponse()
+            response.catalogVersion = Int32(ledger.catalog.version)
+            response.badges = summaries.map { s in
+                var w = BadgeSummary()
+                // Admins see the whole catalog, hidden badges included.
+                w.badge = Convert.badge(BadgeView(s.badge, earned: true))
+                w.eligibleUsers = Int32(s.eligible)
+                w.earnedUsers = Int32(s.earned)
+                w.inProgressUsers = Int32(s.inProgress)
+                return w
+            }
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func getBadgeReport(_ request: GetBadgeReportRequest, context: ServerContext) async throws -> GetBadgeReportResponse {
+        _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
+        if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
+        do {
+            var rows = try ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
+                                              program: request.programID.isEmpty ? nil : request.programID)
+            switch request.status {
+            case .earned: rows = rows.filter { if case .earned = $0.status { return true } else { return false } }
+            case .inProgress: rows = rows.filter { if case .inProgress = $0.status { return true } else { return false } }
+            case .eligible: rows = rows.filter { $0.status == .eligible }
+            case .unspecified: break
+            case .unrecognized(let n): throw RPCError(code: .invalidArgument, message: "status \(n) is not a report status")
+            }
+            let (page, next) = try Paging.page(rows, token: request.pageToken, size: request.pageSize)
+            var response = GetBadgeReportResponse()
+            response.rows = page.map { row in
+                var w = BadgeAPI.BadgeReportRow()
+                w.userID = row.userID
+                w.displayName = row.displayName
+                w.current = row.current
+                w.threshold = row.threshold
+                switch row.status {
+                case .earned(let at):
+                    w.status = .earned
+                    w.awardedAt = Convert.timestamp(at)
+                case .inProgress: w.status = .inProgress
+                case .eligible: w.status = .eligible
+                }
+                return w
+            }
+            response.nextPageToken = next
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+}
+
+/// Health/Check: SERVING for the server and each of its services.
+struct HealthProvider: HealthHandler {
+    static let services: Set<String> = [AwardServicePaths.service, ProgressServicePaths.service, ReportServicePaths.service]
+
+    func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
+        guard request.service.isEmpty || Self.services.contains(request.service) else {
+            throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
+        }
+        var response = HealthCheckResponse()
+        response.status = .serving
+        return response
+    }
+}

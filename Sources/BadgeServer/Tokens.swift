@@ -1,0 +1,130 @@
+import RPC
+import RPCCore
+import Wire
+
+/// What a bearer token grants.
+public enum Scope: String, Sendable, CaseIterable {
+    case eventsWrite = "events:write"
+    case progressRead = "progress:read"
+    case reportsRead = "reports:read"
+    /// Everything, including configuring the organization and issuing certificates.
+    case admin
+}
+
+/// A verified token: an organization and its scopes.
+public struct Grant: Sendable, Equatable {
+    public var organizationID: String
+    public var scopes: Set<Scope>
+    public var expiresAt: Int64
+}
+
+/// Signs and verifies bearer tokens: `v1.<payload>.<signature>`, both base64url; the payload
+/// is JSON `{"org": ..., "scopes": [...], "exp": unix-seconds}`, the signature HMAC-SHA256 of
+/// `v1.<payload>` under the server's key.
+public struct TokenAuthority: Sendable {
+    private let key: [UInt8]
+
+    public init(key: [UInt8]) {
+        precondition(!key.isEmpty, "a token key is required")
+        self.key = key
+    }
+
+    public func mint(organizationID: String, scopes: [Scope], expiresAt: Int64) -> String {
+        let payload = JSONValue.object([
+            ("org", .string(organizationID)),
+            ("scopes", .array(scopes.map { .string($0.rawValue) })),
+            ("exp", .number(String(expiresAt))),
+        ]).serialized()
+        let body = "v1." + Self.base64url(Array(payload.utf8))
+        return body + "." + Self.base64url(HMACSHA256.mac(key: key, message: Array(body.utf8)))
+    }
+
+    /// The grant of a valid token, or UNAUTHENTICATED saying what is wrong with it.
+    public func verify(_ token: String, now: Int64) throws(RPCError) -> Grant {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", let signature = Base64.decode(String(parts[2])), let payload = Base64.decode(String(parts[1])) else {
+            throw RPCError(code: .unauthenticated, message: "malformed bearer token (expected v1.<payload>.<signature>)")
+        }
+        let expected = HMACSHA256.mac(key: key, message: Array("v1.\(parts[1])".utf8))
+        guard HMACSHA256.equal(signature, expected) else {
+            throw RPCError(code: .unauthenticated, message: "bearer token signature is invalid")
+        }
+        guard let json = try? JSONValue.parse(String(decoding: payload, as: UTF8.self)),
+              case .string(let org)? = json["org"], !org.isEmpty,
+              case .array(let scopeValues)? = json["scopes"],
+              case .number(let expText)? = json["exp"], let exp = Int64(expText) else {
+            throw RPCError(code: .unauthenticated, message: "bearer token payload is malformed")
+        }
+        guard exp > now else { throw RPCError(code: .unauthenticated, message: "bearer token expired") }
+        var scopes: Set<Scope> = []
+        for case .string(let name) in scopeValues {
+            if let scope = Scope(rawValue: name) { scopes.insert(scope) }
+        }
+        return Grant(organizationID: org, scopes: scopes, expiresAt: exp)
+    }
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        String(Base64.encode(bytes).compactMap { c -> Character? in
+            switch c {
+            case "+": return "-"
+            case "/": return "_"
+            case "=": return nil
+            default: return c
+            }
+        })
+    }
+}
+
+/// Checks a call's credentials: a valid token, the scope the method needs, and the organization
+/// the request names.
+public struct Authorizer: Sendable {
+    let authority: TokenAuthority
+    let now: @Sendable () -> Int64
+
+    public init(authority: TokenAuthority, now: @escaping @Sendable () -> Int64) {
+        self.authority = authority
+        self.now = now
+    }
+
+    /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
+    ///   or another organization's data.
+    public func require(_ scope: Scope, organization: String, in context: ServerContext) throws(RPCError) -> Grant {
+        guard let header = context.metadata["authorization"] else {
+            throw RPCError(code: .unauthenticated, message: "missing 'authorization: Bearer <token>' metadata")
+        }
+        guard header.hasPrefix("Bearer ") else {
+            throw RPCError(code: .unauthenticated, message: "authorization metadata must be 'Bearer <token>'")
+        }
+        let grant = try authority.verify(String(header.dropFirst("Bearer ".count)), now: now())
+        guard grant.scopes.contains(scope) || grant.scopes.contains(.admin) else {
+            throw RPCError(code: .permissionDenied, message: "the token lacks the '\(scope.rawValue)' scope")
+        }
+        if organization.isEmpty {
+            throw RPCError(code: .invalidArgument, message: "organization_id is required")
+        }
+        guard grant.organizationID == organization else {
+            throw RPCError(code: .permissionDenied, message: "the token is for organization '\(grant.organizationID)', not '\(organization)'")
+        }
+        return grant
+    }
+}
+
+/// Keys as hex text, the form badged writes its key file in.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        for i in stride(from: 0, to: chars.count, by: 2) {
+            guard let byte = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import BadgeServer
+import RPC
+
+/// badged's settings: flags first, then environment variables, then defaults that run the
+/// service on the embedded SQLite store with no setup.
+struct Configuration {
+    var host = "127.0.0.1"
+    var port = 50051
+    var store = "badges.sqlite"
+    var catalog: String?
+    var tokenKeyFile: String?
+    var tokenKey: String?
+    var tlsCertificate: String?
+    var tlsKey: String?
+    var eventLoops = System.coreCount
+    var grace = 10.0
+    var sweepIntervalMilliseconds = 1000
+
+    static let help = """
+    badged: the badges service (gRPC over HTTP/2).
+
+    usage: badged [options]
+      --listen HOST:PORT       where to listen (BADGES_LISTEN; default 127.0.0.1:50051)
+      --store PATH             SQLite store, created if missing (BADGES_STORE; default badges.sqlite)
+      --catalog PATH           catalog JSON (BADGES_CATALOG; default: the bundled catalog)
+      --token-key-file PATH    HMAC key for bearer tokens, hex (BADGES_TOKEN_KEY_FILE;
+                               default STORE.key, created with a random key if missing)
+      --token-key HEX          the key itself (BADGES_TOKEN_KEY)
+      --tls-cert PATH          PEM certificate chain; with --tls-key serves TLS (ALPN h2)
+      --tls-key PATH           PEM private key (BADGES_TLS_CERT / BADGES_TLS_KEY)
+      --event-loops N          I/O threads (BADGES_EVENT_LOOPS; default: one per core)
+      --grace SECONDS          shutdown grace period for calls in flight (default 10)
+      --sweep-interval-ms N    how often sessions whose time passed are counted (default 1000)
+    """
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load(arguments: [String], environment: [String: String]) throws -> Configuration {
+        var c = Configuration()
+        var values: [String: String] = [:]
+        let names: [String: String] = [
+            "listen": "BADGES_LISTEN", "store": "BADGES_STORE", "catalog": "BADGES_CATALOG",
+            "token-key-file": "BADGES_TOKEN_KEY_FILE", "token-key": "BADGES_TOKEN_KEY",
+            "tls-cert": "BADGES_TLS_CERT", "tls-key": "BADGES_TLS_KEY", "event-loops": "BADGES_EVENT_LOOPS",
+            "grace": "BADGES_GRACE", "sweep-interval-ms": "BADGES_SWEEP_INTERVAL_MS",
+        ]
+        for (flag, variable) in names { if let v = environment[variable] { values[flag] = v } }
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            guard argument.hasPrefix("--") else { throw Invalid(description: "unexpected argument '\(argument)'") }
+            let flag = String(argument.dropFirst(2))
+            guard names[flag] != nil else { throw Invalid(description: "unknown option '\(argument)' (see --help)") }
+            guard let value = rest.popFirst() else { throw Invalid(description: "option '\(argument)' needs a value") }
+            values[flag] = value
+        }
+        if let listen = values["listen"] {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+                throw Invalid(description: "--listen must be HOST:PORT, got '\(listen)'")
+            }
+            c.host = String(listen[..<colon])
+            c.port = port
+        }
+        if let store = values["store"] { c.store = store }
+        c.catalog = values["catalog"]
+        c.tokenKeyFile = values["token-key-file"]
+        c.tokenKey = values["token-key"]
+        c.tlsCertificate = values["tls-cert"]
+        c.tlsKey = values["tls-key"]
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) { throw Invalid(description: "--tls-cert and --tls-key go together") }
+        if let loops = values["event-loops"] {
+            guard let n = Int(loops), n >= 1 else { throw Invalid(description: "--event-loops must be a positive number") }
+            c.eventLoops = n
+        }
+        if let grace = values["grace"] {
+            guard let g = Double(grace), g >= 0 else { throw Invalid(description: "--grace must be seconds, got '\(grace)'") }
+            c.grace = g
+        }
+        if let sweep = values["sweep-interval-ms"] {
+            guard let ms = Int(sweep), ms >= 10 else { throw Invalid(description: "--sweep-interval-ms must be at least 10") }
+            c.sweepIntervalMilliseconds = ms
+        }
+        return c
+    }
+
+    var keyFilePath: String { tokenKeyFile ?? store + ".key" }
+
+    /// The token key: given, read from the key file, or made and saved there (mode 0600).
+    func resolveTokenKey() throws -> [UInt8] {
+        if let hex = tokenKey {
+            guard let key = Hex.decode(hex), key.count >= 16 else { throw Invalid(description: "--token-key must be at least 16 bytes of hex") }
+            return key
+        }
+        let path = keyFilePath
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            guard let key = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 16 else {
+                throw Invalid(description: "token key file '\(path)' must hold at least 16 bytes of hex")
+            }
+            return key
+        }
+        guard tokenKeyFile == nil else { throw Invalid(description: "cannot read token key file '\(path)'") }
+        let key = HMACSHA256.randomBytes(32)
+        guard FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(key) + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw Invalid(description: "cannot create token key file '\(path)'")
+        }
+        return key
+    }
+}

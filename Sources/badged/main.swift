@@ -1,0 +1,71 @@
+import BadgeServer
+import Badges
+import BadgeStore
+import Foundation
+import RPC
+import RPCCore
+
+/// badged: loads the catalog and the store, serves the badges service, counts sessions whose
+/// time passed in the background, and shuts down gracefully on SIGTERM or SIGINT.
+
+TerminationSignals.install()
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(Configuration.help)
+    exit(0)
+}
+
+func fail(_ message: String) -> Never {
+    Log.error(message)
+    FileHandle.standardError.write(Data("badged: \(message)\n".utf8))
+    exit(1)
+}
+
+let configuration: Configuration
+do {
+    configuration = try Configuration.load(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+} catch {
+    fail("\(error)")
+}
+
+let catalog: Catalog
+let ledger: BadgeLedger
+let server: GRPCServer
+do {
+    catalog = try configuration.catalog.map { try CatalogLoader.load(path: $0) } ?? CatalogLoader.bundled()
+    let key = try configuration.resolveTokenKey()
+    ledger = try BadgeLedger(path: configuration.store, catalog: catalog)
+    let tls = try configuration.tlsCertificate.map { try TLSContext.server(certificateFile: $0, keyFile: configuration.tlsKey!) }
+    let routes = BadgeService.routes(ledger: ledger, authority: TokenAuthority(key: key)) { Int64(Date().timeIntervalSince1970) }
+    server = try GRPCServer(
+        configuration: ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls, eventLoops: configuration.eventLoops),
+        routes: routes)
+} catch {
+    fail("cannot start: \(error)")
+}
+
+let scheme = configuration.tlsCertificate == nil ? "h2c" : "TLS"
+let address = "\(configuration.host):\(server.port)"
+Log.info("listening", ["address": address, "transport": scheme, "store": configuration.store,
+                       "catalog_version": "\(catalog.version)", "badges": "\(catalog.badges.count)"])
+StandardOutput.line("badged listening on \(address) (\(scheme)), store \(configuration.store), catalog v\(catalog.version) with \(catalog.badges.count) badges")
+StandardOutput.line("call it:  badgectl --server \(address)\(scheme == "TLS" ? " --tls-ca CERT" : "") --token \"$(badgectl token mint --key-file \(configuration.keyFilePath) --org acme --scopes admin)\" award configure-organization --organization-id acme --tier ENTERPRISE --badges-enabled true")
+
+// Sessions whose scheduled end passed are counted here (queries are right before this too).
+let sweeper = Task {
+    while !Task.isCancelled {
+        try? await Task.sleep(for: .milliseconds(configuration.sweepIntervalMilliseconds))
+        do {
+            try await ledger.sweep()
+        } catch {
+            Log.error("sweep failed", ["error": "\(error)"])
+        }
+    }
+}
+
+let signal = await TerminationSignals.next()
+Log.info("shutting down", ["signal": "\(signal)", "calls_in_flight": "\(server.callsInFlight)"])
+await server.shutdown(grace: .milliseconds(Int(configuration.grace * 1000)))
+sweeper.cancel()
+ledger.close()
+Log.info("stopped")
