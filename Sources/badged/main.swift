@@ -49,7 +49,10 @@ let address = "\(configuration.host):\(server.port)"
 Log.info("listening", ["address": address, "transport": scheme, "store": configuration.store,
                        "catalog_version": "\(catalog.version)", "badges": "\(catalog.badges.count)"])
 StandardOutput.line("badged listening on \(address) (\(scheme)), store \(configuration.store), catalog v\(catalog.version) with \(catalog.badges.count) badges")
-StandardOutput.line("call it:  badgectl --server \(address)\(scheme == "TLS" ? " --tls-ca CERT" : "") --token \"$(badgectl token mint --key-file \(configuration.keyFilePath) --org acme --scopes admin)\" award configure-organization --organization-id acme --tier ENTERPRISE --badges-enabled true")
+// badgectl is built beside badged; name it by its path when it is there.
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("badgectl").path
+let badgectl = FileManager.default.isExecutableFile(atPath: here) ? here : "badgectl"
+StandardOutput.line("call it:  \(badgectl) --server \(address)\(scheme == "TLS" ? " --tls-ca CERT" : "") --token \"$(\(badgectl) token mint --key-file \(configuration.keyFilePath) --org acme --scopes admin)\" award configure-organization --organization-id acme --tier ENTERPRISE --badges-enabled true")
 
 // Sessions whose scheduled end passed are counted here (queries are right before this too).
 let sweeper = Task {
