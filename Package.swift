@@ -8,12 +8,17 @@ let package = Package(
         .executable(name: "schemac", targets: ["schemac"]),
         .executable(name: "badged", targets: ["badged"]),
         .executable(name: "badgectl", targets: ["badgectl"]),
+        .executable(name: "badges-load", targets: ["badges-load"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "BadgeAPI", targets: ["BadgeAPI"]),
         .library(name: "RPCCore", targets: ["RPCCore"]),
         .library(name: "RPC", targets: ["RPC"]),
         .library(name: "Badges", targets: ["Badges"]),
         .library(name: "BadgeStore", targets: ["BadgeStore"]),
+    ],
+    dependencies: [
+        // Latency percentiles for the load generator.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Codec runtime: bytes in, bytes out, no I/O.
@@ -37,6 +42,11 @@ let package = Package(
         // badgectl: commands generated from the schema over a small runtime.
         .target(name: "CommandLineRPC", dependencies: ["RPCCore", "Wire"], path: "Sources/CommandLineRPC"),
         .executableTarget(name: "badgectl", dependencies: ["BadgeAPI", "BadgeServer", "CommandLineRPC", "RPC", "RPCCore", "Wire"], path: "Sources/badgectl"),
+        // The load generator for RecordActivity.
+        .executableTarget(
+            name: "badges-load",
+            dependencies: ["BadgeAPI", "BadgeServer", "RPC", "RPCCore", "Wire", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "Sources/badges-load"),
         // The schema compiler: a library and a thin executable.
         .target(name: "SchemaCompiler", path: "Codegen/SchemaCompiler"),
         .executableTarget(name: "schemac", dependencies: ["SchemaCompiler"], path: "Codegen/schemac"),

@@ -1,5 +1,6 @@
 import RPC
 import RPCCore
+import Synchronization
 import Wire
 
 /// What a bearer token grants.
@@ -77,13 +78,29 @@ public struct TokenAuthority: Sendable {
 
 /// Checks a call's credentials: a valid token, the scope the method needs, and the organization
 /// the request names.
-public struct Authorizer: Sendable {
+public final class Authorizer: Sendable {
     let authority: TokenAuthority
     let now: @Sendable () -> Int64
+    /// Tokens already verified: a client sends the same token on every call, and checking its
+    /// signature and payload each time cost more than recording the event. Expiry is still
+    /// checked per call; the cache is bounded and simply emptied when full.
+    private let verified = Mutex<[String: Grant]>([:])
+    private static let cacheLimit = 10_000
 
     public init(authority: TokenAuthority, now: @escaping @Sendable () -> Int64) {
         self.authority = authority
         self.now = now
+    }
+
+    private func grant(for token: String) throws(RPCError) -> Grant {
+        let now = now()
+        if let cached = verified.withLock({ $0[token] }), cached.expiresAt > now { return cached }
+        let grant = try authority.verify(token, now: now)
+        verified.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[token] = grant
+        }
+        return grant
     }
 
     /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
@@ -95,7 +112,7 @@ public struct Authorizer: Sendable {
         guard header.hasPrefix("Bearer ") else {
             throw RPCError(code: .unauthenticated, message: "authorization metadata must be 'Bearer <token>'")
         }
-        let grant = try authority.verify(String(header.dropFirst("Bearer ".count)), now: now())
+        let grant = try grant(for: String(header.dropFirst("Bearer ".count)))
         guard grant.scopes.contains(scope) || grant.scopes.contains(.admin) else {
             throw RPCError(code: .permissionDenied, message: "the token lacks the '\(scope.rawValue)' scope")
         }

@@ -20,6 +20,8 @@ enum LedgerLoader {
             _ = evaluator.apply(event, to: &s.users[UserKey(org: event.organizationID, user: event.userID), default: UserState()],
                                 organization: noAwards, now: recordedAt)
         }
+        // Sessions whose time passed while the service was down are left to the sweeper, which
+        // counts them with the organization's real settings and stores what they award.
         for (key, user) in s.users {
             for session in user.sessions.values where session.state == .scheduled {
                 if let end = session.scheduledEnd { s.dueSessions.push(end, key) }

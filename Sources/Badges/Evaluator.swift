@@ -35,6 +35,8 @@ public struct Evaluator: Sendable {
                 if end <= now {
                     record.state = .counted
                     count(record, in: &state, changes: &changes)
+                } else {
+                    state.nextDue = min(state.nextDue ?? end, end)
                 }
             case .completedEarly:
                 record.state = .counted
@@ -89,6 +91,11 @@ public struct Evaluator: Sendable {
     /// Counts every scheduled session whose end is at or before `now` (the sweeper's work,
     /// also done before each event and query), awarding what that earns.
     public func settleDueSessions(_ state: inout UserState, organization: Organization, now: Instant, changes: inout Changes) {
+        // Most calls find nothing due: skip the scan until the earliest booked end.
+        guard let next = state.nextDue, next <= now else { return }
+        defer {
+            state.nextDue = state.sessions.values.lazy.filter { $0.state == .scheduled }.compactMap(\.scheduledEnd).min()
+        }
         let due = state.sessions.values
             .filter { $0.state == .scheduled && ($0.scheduledEnd.map { $0 <= now } ?? false) }
             .sorted { ($0.scheduledEnd!, $0.sessionID) < ($1.scheduledEnd!, $1.sessionID) }

@@ -58,8 +58,22 @@ public struct UserState: Sendable, Hashable {
     public var sessions: [String: SessionRecord] = [:]
     public var features: Set<String> = []
     public var awards: [String: AwardRecord] = [:]
+    /// No scheduled session ends before this, so settling can skip the scan until then (nil:
+    /// none is scheduled). A hint derived from `sessions`, left out of equality.
+    var nextDue: Instant?
 
     public init() {}
 
     public func count(_ key: CounterKey) -> Int64 { counters[key] ?? 0 }
+
+    public static func == (a: UserState, b: UserState) -> Bool {
+        a.counters == b.counters && a.sessions == b.sessions && a.features == b.features && a.awards == b.awards
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(counters)
+        hasher.combine(sessions)
+        hasher.combine(features)
+        hasher.combine(awards)
+    }
 }

@@ -1,0 +1,99 @@
+import BadgeAPI
+
+/// A realistic stream of activity: users book sessions and mostly complete them, sometimes
+/// cancel; they receive feedback, save coaching items, review and get reviewed, use features,
+/// finish their profile once. A share of requests repeats an earlier event exactly.
+struct EventMix {
+    private var random: SplitMix
+    private let organizations: Int
+    private let users: Int
+    private let duplicateShare: Double
+    private var next = 0
+    private var openSessions: [(org: Int, user: Int, session: String)] = []
+    private var recent: [RecordActivityRequest] = []
+    private let runID: String
+
+    init(organizations: Int, users: Int, duplicateShare: Double, seed: UInt64, runID: String) {
+        random = SplitMix(state: seed)
+        self.organizations = organizations
+        self.users = users
+        self.duplicateShare = duplicateShare
+        self.runID = runID
+    }
+
+    static func organizationID(_ index: Int) -> String { "load-org-\(index)" }
+
+    /// The next request, and whether it repeats an earlier one.
+    mutating func nextRequest(now: Int64) -> (RecordActivityRequest, duplicate: Bool) {
+        if !recent.isEmpty && Double.random(in: 0..<1, using: &random) < duplicateShare {
+            return (recent.randomElement(using: &random)!, true)
+        }
+        next += 1
+        var event = ActivityEvent()
+        var org = Int.random(in: 0..<organizations, using: &random)
+        var user = Int.random(in: 0..<users, using: &random)
+        let roll = Double.random(in: 0..<1, using: &random)
+        switch roll {
+        case ..<0.25:
+            var s = SessionScheduled()
+            s.sessionID = "\(runID)-s\(next)"
+            s.role = Bool.random(using: &random) ? "mentor" : "mentee"
+            s.programID = "program-\(org % 3)"
+            var end = Timestamp()
+            end.seconds = now + Int64.random(in: 600...7200, using: &random)
+            s.scheduledEnd = end
+            event.payload = .sessionScheduled(s)
+            openSessions.append((org, user, s.sessionID))
+            if openSessions.count > 10_000 { openSessions.removeFirst(5_000) }
+        case ..<0.45 where !openSessions.isEmpty:
+            let index = Int.random(in: 0..<openSessions.count, using: &random)
+            let open = openSessions.remove(at: index)
+            (org, user) = (open.org, open.user)
+            if Double.random(in: 0..<1, using: &random) < 0.9 {
+                var c = SessionCompleted()
+                c.sessionID = open.session
+                event.payload = .sessionCompleted(c)
+            } else {
+                var c = SessionCancelled()
+                c.sessionID = open.session
+                event.payload = .sessionCancelled(c)
+            }
+        case ..<0.60:
+            event.payload = .feedbackReceived(FeedbackReceived())
+        case ..<0.72:
+            event.payload = .coachingItemSaved(CoachingItemSaved())
+        case ..<0.82:
+            event.payload = .qaReviewCompleted(QAReviewCompleted())
+        case ..<0.92:
+            event.payload = .qaReviewReceived(QAReviewReceived())
+        case ..<0.96:
+            event.payload = .profileCompleted(ProfileCompleted())
+        default:
+            var f = FeatureUsed()
+            f.name = "feature-\(Int.random(in: 0..<12, using: &random))"
+            event.payload = .featureUsed(f)
+        }
+        event.organizationID = Self.organizationID(org)
+        event.userID = "user-\(user)"
+        event.eventID = "\(runID)-e\(next)"
+        var occurred = Timestamp()
+        occurred.seconds = now
+        event.occurredAt = occurred
+        var request = RecordActivityRequest()
+        request.event = event
+        recent.append(request)
+        if recent.count > 1000 { recent.removeFirst(500) }
+        return (request, false)
+    }
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,93 @@
+import Histogram
+import RPCCore
+import Synchronization
+import Wire
+
+/// What a run measured: latency in microseconds (HdrHistogram), outcomes by status code.
+final class LoadStats: Sendable {
+    private struct State {
+        var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        var statuses: [String: Int] = [:]
+        var completed = 0
+        var duplicatesSent = 0
+        var duplicatesAnswered = 0
+    }
+
+    private let state = Mutex(State())
+
+    func record(microseconds: UInt64, status: StatusCode, duplicateSent: Bool, duplicateAnswered: Bool) {
+        state.withLock { s in
+            s.histogram.record(max(microseconds, 1))
+            s.statuses[status.description, default: 0] += 1
+            s.completed += 1
+            if duplicateSent { s.duplicatesSent += 1 }
+            if duplicateAnswered { s.duplicatesAnswered += 1 }
+        }
+    }
+
+    var completed: Int { state.withLock { $0.completed } }
+
+    /// A snapshot for the progress line: completed calls, errors, p99 in ms.
+    func progress() -> (completed: Int, errors: Int, p99: Double) {
+        state.withLock { s in
+            (s.completed, s.completed - (s.statuses["OK"] ?? 0), Double(s.histogram.valueAtPercentile(99)) / 1000)
+        }
+    }
+
+    struct Summary {
+        var requests: Int
+        var seconds: Double
+        var ok: Int
+        var statuses: [String: Int]
+        var percentiles: [(String, Double)]
+        var curve: [(percentile: Double, milliseconds: Double)]
+        var duplicatesSent: Int
+        var duplicatesAnswered: Int
+
+        var throughput: Double { Double(ok) / seconds }
+    }
+
+    func summary(seconds: Double) -> Summary {
+        state.withLock { s in
+            let points: [(String, Double)] = [("p50", 50), ("p90", 90), ("p99", 99), ("p99.9", 99.9)]
+            let percentiles = points.map { ($0.0, Double(s.histogram.valueAtPercentile($0.1)) / 1000) }
+            var curve: [(Double, Double)] = []
+            for p in [0.0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100] {
+                curve.append((p, Double(s.histogram.valueAtPercentile(p)) / 1000))
+            }
+            return Summary(requests: s.completed, seconds: seconds, ok: s.statuses["OK"] ?? 0, statuses: s.statuses,
+                           percentiles: percentiles, curve: curve, duplicatesSent: s.duplicatesSent, duplicatesAnswered: s.duplicatesAnswered)
+        }
+    }
+}
+
+extension LoadStats.Summary {
+    func text(mode: String) -> String {
+        var lines = [
+            "RecordActivity load: \(mode)",
+            "requests: \(requests) in \(String(format: "%.2f", seconds)) s; OK \(ok) = \(String(format: "%.0f", throughput)) req/s",
+            "latency (ms): " + percentiles.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: ", "),
+            "statuses: " + statuses.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+            "duplicates: \(duplicatesSent) sent, \(duplicatesAnswered) answered as duplicates",
+        ]
+        if requests != statuses.values.reduce(0, +) { lines.append("warning: statuses do not add up to the requests") }
+        return lines.joined(separator: "\n")
+    }
+
+    func json(mode: String) -> JSONValue {
+        .object([
+            ("mode", .string(mode)),
+            ("requests", .number(String(requests))),
+            ("seconds", .number(String(format: "%.3f", seconds))),
+            ("ok", .number(String(ok))),
+            ("throughput", .number(String(format: "%.1f", throughput))),
+            ("latency_ms", .object(percentiles.map { ($0.0, .number(String(format: "%.3f", $0.1))) })),
+            ("statuses", .object(statuses.sorted { $0.key < $1.key }.map { ($0.key, .number(String($0.value))) })),
+            ("duplicates_sent", .number(String(duplicatesSent))),
+            ("duplicates_answered", .number(String(duplicatesAnswered))),
+            ("latency_curve", .array(curve.map { .array([.number(String($0.percentile)), .number(String(format: "%.3f", $0.milliseconds))]) })),
+        ])
+    }
+}
+
+import Foundation

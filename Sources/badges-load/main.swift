@@ -1,0 +1,145 @@
+import BadgeAPI
+import BadgeServer
+import Foundation
+import RPC
+import RPCCore
+import Synchronization
+import Wire
+
+/// badges-load: drives AwardService/RecordActivity over many connections and streams, open
+/// or closed loop, for a count or a duration; shows a live progress line and ends with
+/// throughput, latency percentiles and statuses (optionally as JSON and a chart).
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") {
+    print(LoadOptions.help)
+    exit(0)
+}
+let options: LoadOptions
+do {
+    options = try LoadOptions.parse(arguments)
+} catch {
+    FileHandle.standardError.write(Data("badges-load: \(error)\n".utf8))
+    exit(2)
+}
+
+// Tokens, one per organization, from the server's key.
+let keyHex = options.key ?? (try? String(contentsOfFile: options.keyFile!, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+guard let key = Hex.decode(keyHex), key.count >= 16 else {
+    FileHandle.standardError.write(Data("badges-load: the token key must be at least 16 bytes of hex\n".utf8))
+    exit(2)
+}
+let authority = TokenAuthority(key: key)
+let expiry = Int64(Date().timeIntervalSince1970) + 86_400
+let tokens: [String: CallOptions] = Dictionary(uniqueKeysWithValues: (0..<options.organizations).map { i in
+    let org = EventMix.organizationID(i)
+    var metadata = Metadata()
+    metadata.add("authorization", "Bearer " + authority.mint(organizationID: org, scopes: [.admin], expiresAt: expiry))
+    return (org, CallOptions(metadata: metadata, timeout: .seconds(30)))
+})
+
+let group = EventLoopGroup(loopCount: System.coreCount)
+let clients = (0..<options.connections).map { _ in AwardServiceClient(transport: GRPCClient(host: options.host, port: options.port, group: group)) }
+
+if options.setup {
+    for i in 0..<options.organizations {
+        let org = EventMix.organizationID(i)
+        var request = ConfigureOrganizationRequest()
+        request.organizationID = org
+        request.tier = .enterprise
+        request.badgesEnabled = true
+        do {
+            _ = try await clients[0].configureOrganization(request, options: tokens[org]!)
+        } catch {
+            FileHandle.standardError.write(Data("badges-load: cannot set up \(org): \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}
+
+let runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+let mix = Mutex(EventMix(organizations: options.organizations, users: options.usersPerOrganization,
+                         duplicateShare: options.duplicateShare, seed: options.seed, runID: runID))
+let stats = LoadStats()
+let issued = Atomic<Int>(0)
+let started = ContinuousClock.now
+let deadline = started + .milliseconds(Int64(options.duration * 1000))
+
+/// Claims the next request, or nil when the count or duration is used up.
+@Sendable func claim() -> Bool {
+    if let count = options.count { return issued.add(1, ordering: .relaxed).newValue <= count }
+    return ContinuousClock.now < deadline
+}
+
+@Sendable func call(_ client: AwardServiceClient, intended: ContinuousClock.Instant) async {
+    let (request, duplicate) = mix.withLock { $0.nextRequest(now: Int64(Date().timeIntervalSince1970)) }
+    var status = StatusCode.ok
+    var answeredDuplicate = false
+    do {
+        answeredDuplicate = try await client.recordActivity(request, options: tokens[request.event!.organizationID]!).duplicate
+    } catch let error as RPCError {
+        status = error.code
+    } catch {
+        status = .unknown
+    }
+    let elapsed = ContinuousClock.now - intended
+    let micros = UInt64(max(elapsed.components.seconds, 0)) * 1_000_000 + UInt64(max(elapsed.components.attoseconds, 0) / 1_000_000_000_000)
+    stats.record(microseconds: micros, status: status, duplicateSent: duplicate, duplicateAnswered: answeredDuplicate)
+}
+
+// The live progress line, once a second, on standard error.
+let progress = Task {
+    var last = 0
+    while !Task.isCancelled {
+        try? await Task.sleep(for: .seconds(1))
+        let (completed, errors, p99) = stats.progress()
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        FileHandle.standardError.write(Data(String(format: "\r[%5.1fs] %d done, %d/s, %d errors, p99 %.2f ms   ", seconds, completed, completed - last, errors, p99).utf8))
+        last = completed
+    }
+}
+
+let mode: String
+if let rate = options.rate {
+    // Open loop: requests leave on schedule whatever the answers do; latency counts from the
+    // intended send time, so a stalled server shows as latency (no coordinated omission).
+    mode = "open loop at \(Int(rate)) req/s over \(options.connections) connections"
+    let interval = Duration.nanoseconds(Int64(1e9 / rate))
+    await withTaskGroup(of: Void.self) { tasks in
+        var n = 0
+        var intended = started
+        while claim() {
+            let now = ContinuousClock.now
+            if intended > now { try? await Task.sleep(until: intended, clock: .continuous) }
+            let client = clients[n % clients.count]
+            let at = intended
+            tasks.addTask { await call(client, intended: at) }
+            n += 1
+            intended += interval
+        }
+    }
+} else {
+    mode = "closed loop, \(options.connections) connections x \(options.streams) streams"
+    await withTaskGroup(of: Void.self) { tasks in
+        for worker in 0..<(options.connections * options.streams) {
+            let client = clients[worker % clients.count]
+            tasks.addTask {
+                while claim() { await call(client, intended: .now) }
+            }
+        }
+    }
+}
+progress.cancel()
+FileHandle.standardError.write(Data("\n".utf8))
+let elapsed = ContinuousClock.now - started
+let summary = stats.summary(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+if options.jsonOutput {
+    print(summary.json(mode: mode).serialized(pretty: true))
+} else {
+    print(summary.text(mode: mode))
+}
+if let plot = options.plot {
+    LatencyPlot.write(summary, mode: mode, to: plot)
+}
+exit(summary.ok == summary.requests ? 0 : 1)
