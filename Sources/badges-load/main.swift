@@ -87,16 +87,20 @@ let deadline = started + .milliseconds(Int64(options.duration * 1000))
     stats.record(microseconds: micros, status: status, duplicateSent: duplicate, duplicateAnswered: answeredDuplicate)
 }
 
-// The live progress line, once a second, on standard error.
+/// The live progress line on standard error, rewritten in place.
+@Sendable func showProgress(since last: Int) -> Int {
+    let (completed, errors, p99) = stats.progress()
+    let elapsed = ContinuousClock.now - started
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    FileHandle.standardError.write(Data(String(format: "\r[%5.1fs] %d done, %d/s, %d errors, p99 %.2f ms   ", seconds, completed, completed - last, errors, p99).utf8))
+    return completed
+}
+
 let progress = Task {
     var last = 0
     while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(1))
-        let (completed, errors, p99) = stats.progress()
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        FileHandle.standardError.write(Data(String(format: "\r[%5.1fs] %d done, %d/s, %d errors, p99 %.2f ms   ", seconds, completed, completed - last, errors, p99).utf8))
-        last = completed
+        if !Task.isCancelled { last = showProgress(since: last) }
     }
 }
 
@@ -131,6 +135,7 @@ if let rate = options.rate {
     }
 }
 progress.cancel()
+_ = showProgress(since: stats.completed)
 FileHandle.standardError.write(Data("\n".utf8))
 let elapsed = ContinuousClock.now - started
 let summary = stats.summary(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
