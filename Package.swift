@@ -36,9 +36,12 @@ let package = Package(
         // Durable state: SQLite (WAL) behind a group committer, evaluation in memory.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite"], path: "Sources/BadgeStore"),
+        // E-mail digests: scheduling, the outbox, SMTP through libcurl.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Digests", dependencies: ["Badges", "BadgeStore", "CCurl"], path: "Sources/Digests"),
         // The service: RPCs mapped onto the ledger, tokens checked; and its executable.
         .target(name: "BadgeServer", dependencies: ["BadgeAPI", "Badges", "BadgeStore", "RPC", "RPCCore", "Wire"], path: "Sources/BadgeServer"),
-        .executableTarget(name: "badged", dependencies: ["BadgeServer", "BadgeStore", "Badges", "RPC", "RPCCore", "Wire"], path: "Sources/badged"),
+        .executableTarget(name: "badged", dependencies: ["BadgeServer", "BadgeStore", "Badges", "Digests", "RPC", "RPCCore", "Wire"], path: "Sources/badged"),
         // badgectl: commands generated from the schema over a small runtime.
         .target(name: "CommandLineRPC", dependencies: ["RPCCore", "Wire"], path: "Sources/CommandLineRPC"),
         .executableTarget(name: "badgectl", dependencies: ["BadgeAPI", "BadgeServer", "CommandLineRPC", "RPC", "RPCCore", "Wire"], path: "Sources/badgectl"),
@@ -63,7 +66,7 @@ let package = Package(
         .executableTarget(name: "rpc-interop-client", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCInteropClient"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
-        .testTarget(name: "BadgesTests", dependencies: ["Badges", "BadgeStore"]),
+        .testTarget(name: "BadgesTests", dependencies: ["Badges", "BadgeStore", "Digests"]),
         .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),
     ]
 )

@@ -112,6 +112,17 @@ enum Convert {
 
     static func tier(_ t: Badges.Tier) -> BadgeAPI.Tier { BadgeAPI.Tier(rawValue: Int32(t.rawValue)) }
 
+    static func subscription(_ s: Badges.DigestSubscription) -> BadgeAPI.DigestSubscription {
+        var w = BadgeAPI.DigestSubscription()
+        w.enabled = s.enabled
+        w.frequency = s.frequency == .daily ? .daily : .weekly
+        w.weekday = s.weekday.map { BadgeAPI.Weekday(rawValue: Int32($0)) } ?? .unspecified
+        w.localTime = s.localTime
+        w.timeZone = s.timeZone
+        w.email = s.email
+        return w
+    }
+
     /// Domain refusals as gRPC statuses; a store failure never shows its internals.
     static func error(_ e: any Error) -> any Error {
         guard let ledger = e as? LedgerError else { return e }

@@ -68,14 +68,44 @@ struct ProgressServiceProvider: ProgressServiceHandler {
         }
     }
 
-    func getDigestSubscription(_ request: GetDigestSubscriptionRequest, context: ServerContext) async throws -> DigestSubscription {
+    func getDigestSubscription(_ request: GetDigestSubscriptionRequest, context: ServerContext) async throws -> BadgeAPI.DigestSubscription {
         _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
-        throw RPCError(code: .unimplemented, message: "e-mail digest subscriptions are not available on this server yet")
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        guard let record = ledger.digestSubscription(org: request.organizationID, user: request.userID) else {
+            return BadgeAPI.DigestSubscription()  // not subscribed: everything off
+        }
+        return Convert.subscription(record.subscription)
     }
 
-    func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, context: ServerContext) async throws -> DigestSubscription {
+    func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, context: ServerContext) async throws -> BadgeAPI.DigestSubscription {
         _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
-        throw RPCError(code: .unimplemented, message: "e-mail digest subscriptions are not available on this server yet")
+        if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
+        guard let wire = request.subscription else { throw RPCError(code: .invalidArgument, message: "subscription is required") }
+        let frequency: Badges.DigestFrequency?
+        switch wire.frequency {
+        case .daily: frequency = .daily
+        case .weekly: frequency = .weekly
+        default: frequency = nil
+        }
+        let weekday: Int?
+        switch wire.weekday {
+        case .unspecified: weekday = nil
+        case .unrecognized(let n): throw RPCError(code: .invalidArgument, message: "subscription.weekday \(n) is not a weekday")
+        default: weekday = Int(wire.weekday.rawValue)
+        }
+        let subscription: Badges.DigestSubscription
+        do {
+            subscription = try Badges.DigestSubscription.validated(
+                enabled: wire.enabled, frequency: frequency, weekday: weekday, localTime: wire.localTime, timeZone: wire.timeZone, email: wire.email)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "\(error)")
+        }
+        do {
+            let record = try await ledger.updateDigestSubscription(org: request.organizationID, user: request.userID, subscription)
+            return Convert.subscription(record.subscription)
+        } catch {
+            throw Convert.error(error)
+        }
     }
 }
 

@@ -43,6 +43,27 @@ enum LedgerLoader {
                               createdAt: Instant(milliseconds: row.int(4)), revoked: row.int(5) != 0)
             s.shareLinks[l.token] = l
         }
+        try db.prepare("""
+            SELECT org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email, created_at, last_digest_at, last_period_due
+            FROM digest_subscriptions
+            """).query { row in
+            let sub = DigestSubscription(enabled: row.int(2) != 0, frequency: row.int(3) != 0 ? .weekly : .daily,
+                                         weekday: row.isNull(4) ? nil : Int(row.int(4)), hour: Int(row.int(5)), minute: Int(row.int(6)),
+                                         timeZone: row.text(7), email: row.text(8))
+            s.digests[UserKey(org: row.text(0), user: row.text(1))] = DigestRecord(
+                subscription: sub, createdAt: Instant(milliseconds: row.int(9)), lastDigestAt: Instant(milliseconds: row.int(10)),
+                lastPeriodDue: row.isNull(11) ? nil : Instant(milliseconds: row.int(11)))
+        }
+        try db.prepare("""
+            SELECT org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body, attempts, next_attempt_at, sent_at, last_error
+            FROM digest_outbox
+            """).query { row in
+            let e = OutboxEntry(org: row.text(0), user: row.text(1), period: row.text(2), dueAt: Instant(milliseconds: row.int(3)),
+                                state: OutboxState(rawValue: Int(row.int(4))) ?? .pending, recipient: row.text(5), subject: row.text(6),
+                                text: row.text(7), html: row.text(8), attempts: Int(row.int(9)), nextAttemptAt: Instant(milliseconds: row.int(10)),
+                                sentAt: row.isNull(11) ? nil : Instant(milliseconds: row.int(11)), lastError: row.text(12))
+            s.outbox[e.key] = e
+        }
         return s
     }
 

@@ -24,6 +24,8 @@ struct LedgerState: Sendable {
     var certificates: [String: Certificate] = [:]
     var certificatesByUser: [UserKey: [String]] = [:]
     var shareLinks: [String: ShareLink] = [:]
+    var digests: [UserKey: DigestRecord] = [:]
+    var outbox: [OutboxKey: OutboxEntry] = [:]
     /// Scheduled sessions by end time, for the sweeper (entries may be stale; settling skips them).
     var dueSessions = DueHeap()
 

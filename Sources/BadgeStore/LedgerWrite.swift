@@ -11,6 +11,8 @@ enum LedgerWrite: Sendable {
     case certificateSeen(id: String)
     case shareLink(ShareLink)
     case catalogVersion(version: Int, badgeIDs: [String], appliedAt: Instant)
+    case digestSubscription(org: String, user: String, DigestRecord)
+    case outbox(OutboxEntry)
 
     /// What of an evaluation's changes is stored: the awards. Counters, sessions and features
     /// follow from the event log and are rebuilt from it at start.

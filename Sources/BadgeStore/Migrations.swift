@@ -28,6 +28,19 @@ enum Migrations {
         CREATE TABLE catalog_versions (
             version INTEGER PRIMARY KEY, badge_ids TEXT NOT NULL, applied_at INTEGER NOT NULL);
         """,
+        // 2: e-mail digests: subscriptions, and an outbox holding each period's digest once.
+        """
+        CREATE TABLE digest_subscriptions (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, enabled INTEGER NOT NULL, weekly INTEGER NOT NULL,
+            weekday INTEGER, hour INTEGER NOT NULL, minute INTEGER NOT NULL, time_zone TEXT NOT NULL,
+            email TEXT NOT NULL, created_at INTEGER NOT NULL, last_digest_at INTEGER NOT NULL,
+            last_period_due INTEGER, PRIMARY KEY (org_id, user_id)) WITHOUT ROWID;
+        CREATE TABLE digest_outbox (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, period TEXT NOT NULL, due_at INTEGER NOT NULL,
+            state INTEGER NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, text_body TEXT NOT NULL,
+            html_body TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
+            sent_at INTEGER, last_error TEXT NOT NULL, PRIMARY KEY (org_id, user_id, period)) WITHOUT ROWID;
+        """,
     ]
 
     static func migrate(_ db: SQLiteDatabase) throws {

@@ -12,6 +12,8 @@ final class SQLiteWriter {
     private let markCertificateSeen: SQLiteStatement
     private let upsertShareLink: SQLiteStatement
     private let insertCatalogVersion: SQLiteStatement
+    private let upsertDigest: SQLiteStatement
+    private let upsertOutbox: SQLiteStatement
 
     init(_ db: SQLiteDatabase) throws {
         self.db = db
@@ -42,6 +44,14 @@ final class SQLiteWriter {
             ON CONFLICT (token) DO UPDATE SET revoked = excluded.revoked
             """)
         insertCatalogVersion = try db.prepare("INSERT OR REPLACE INTO catalog_versions (version, badge_ids, applied_at) VALUES (?, ?, ?)")
+        upsertDigest = try db.prepare("""
+            INSERT OR REPLACE INTO digest_subscriptions (org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email,
+                created_at, last_digest_at, last_period_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        upsertOutbox = try db.prepare("""
+            INSERT OR REPLACE INTO digest_outbox (org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body,
+                attempts, next_attempt_at, sent_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
     }
 
     func apply(_ write: LedgerWrite) throws {
@@ -82,6 +92,16 @@ final class SQLiteWriter {
         case .shareLink(let l):
             try upsertShareLink.run(.text(l.token), .text(l.organizationID), .text(l.userID), .text(l.badgeID),
                                     .integer(l.createdAt.milliseconds), .integer(l.revoked ? 1 : 0))
+        case .digestSubscription(let org, let user, let r):
+            let sub = r.subscription
+            try upsertDigest.run(.text(org), .text(user), .integer(sub.enabled ? 1 : 0), .integer(sub.frequency == .weekly ? 1 : 0),
+                                 sub.weekday.map { .integer(Int64($0)) } ?? .null, .integer(Int64(sub.hour)), .integer(Int64(sub.minute)),
+                                 .text(sub.timeZone), .text(sub.email), .integer(r.createdAt.milliseconds), .integer(r.lastDigestAt.milliseconds),
+                                 r.lastPeriodDue.map { .integer($0.milliseconds) } ?? .null)
+        case .outbox(let e):
+            try upsertOutbox.run(.text(e.org), .text(e.user), .text(e.period), .integer(e.dueAt.milliseconds), .integer(Int64(e.state.rawValue)),
+                                 .text(e.recipient), .text(e.subject), .text(e.text), .text(e.html), .integer(Int64(e.attempts)),
+                                 .integer(e.nextAttemptAt.milliseconds), e.sentAt.map { .integer($0.milliseconds) } ?? .null, .text(e.lastError))
         case .catalogVersion(let version, let ids, let appliedAt):
             try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
         }

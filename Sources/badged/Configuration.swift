@@ -16,6 +16,9 @@ struct Configuration {
     var eventLoops = System.coreCount
     var grace = 10.0
     var sweepIntervalMilliseconds = 1000
+    var smtpRelay: String?
+    var smtpFrom = "badges@localhost"
+    var digestIntervalMilliseconds = 1000
 
     static let help = """
     badged: the badges service (gRPC over HTTP/2).
@@ -32,6 +35,10 @@ struct Configuration {
       --event-loops N          I/O threads (BADGES_EVENT_LOOPS; default: one per core)
       --grace SECONDS          shutdown grace period for calls in flight (default 10)
       --sweep-interval-ms N    how often sessions whose time passed are counted (default 1000)
+      --smtp-relay URL         where e-mail digests go: smtp://host:port or smtps://host:port
+                               (BADGES_SMTP_RELAY; without it digests are not sent)
+      --smtp-from ADDRESS      the digests' sender (BADGES_SMTP_FROM; default badges@localhost)
+      --digest-interval-ms N   how often due digests are looked for (default 1000)
     """
 
     struct Invalid: Error, CustomStringConvertible {
@@ -46,6 +53,7 @@ struct Configuration {
             "token-key-file": "BADGES_TOKEN_KEY_FILE", "token-key": "BADGES_TOKEN_KEY",
             "tls-cert": "BADGES_TLS_CERT", "tls-key": "BADGES_TLS_KEY", "event-loops": "BADGES_EVENT_LOOPS",
             "grace": "BADGES_GRACE", "sweep-interval-ms": "BADGES_SWEEP_INTERVAL_MS",
+            "smtp-relay": "BADGES_SMTP_RELAY", "smtp-from": "BADGES_SMTP_FROM", "digest-interval-ms": "BADGES_DIGEST_INTERVAL_MS",
         ]
         for (flag, variable) in names { if let v = environment[variable] { values[flag] = v } }
         var rest = arguments[...]
@@ -81,6 +89,17 @@ struct Configuration {
         if let sweep = values["sweep-interval-ms"] {
             guard let ms = Int(sweep), ms >= 10 else { throw Invalid(description: "--sweep-interval-ms must be at least 10") }
             c.sweepIntervalMilliseconds = ms
+        }
+        if let relay = values["smtp-relay"] {
+            guard relay.hasPrefix("smtp://") || relay.hasPrefix("smtps://") else {
+                throw Invalid(description: "--smtp-relay must be smtp://HOST:PORT or smtps://HOST:PORT, got '\(relay)'")
+            }
+            c.smtpRelay = relay
+        }
+        if let from = values["smtp-from"] { c.smtpFrom = from }
+        if let digest = values["digest-interval-ms"] {
+            guard let ms = Int(digest), ms >= 10 else { throw Invalid(description: "--digest-interval-ms must be at least 10") }
+            c.digestIntervalMilliseconds = ms
         }
         return c
     }

@@ -1,6 +1,7 @@
 import BadgeServer
 import Badges
 import BadgeStore
+import Digests
 import Foundation
 import RPC
 import RPCCore
@@ -66,9 +67,26 @@ let sweeper = Task {
     }
 }
 
+// E-mail digests, when a relay is configured: each due period queued once, sent with retries.
+let digests: Task<Void, Never>? = configuration.smtpRelay.map { relay in
+    let scheduler = DigestScheduler(ledger: ledger, mailer: SMTPMailer(relay: relay, from: configuration.smtpFrom), clock: SystemClock())
+    Log.info("digests on", ["relay": relay])
+    return Task {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(configuration.digestIntervalMilliseconds))
+            do {
+                try await scheduler.tick()
+            } catch {
+                Log.error("digest round failed", ["error": "\(error)"])
+            }
+        }
+    }
+}
+
 let signal = await TerminationSignals.next()
 Log.info("shutting down", ["signal": "\(signal)", "calls_in_flight": "\(server.callsInFlight)"])
 await server.shutdown(grace: .milliseconds(Int(configuration.grace * 1000)))
 sweeper.cancel()
+digests?.cancel()
 ledger.close()
 Log.info("stopped")
