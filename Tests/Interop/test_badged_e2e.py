@@ -249,3 +249,28 @@ def test_acknowledged_events_survive_kill_9(pb, tmp_path):
     assert c.award_ids() == {"mentoring-mentor-1", "mentoring-mentor-5"}
     assert {s.metric: s.count for s in c.achievements().lifetime_stats} == {"sessions_completed": 5}
     assert server.stop() == 0
+
+
+def test_digest_subscriptions(pb, server):
+    c = Client(pb, server)
+    c.enable()
+    empty = c.progress.GetDigestSubscription(pb.GetDigestSubscriptionRequest(organization_id="acme", user_id="ana"), metadata=c.md)
+    assert not empty.enabled
+    wanted = pb.DigestSubscription(enabled=True, frequency=pb.WEEKLY, weekday=pb.FRIDAY, local_time="17:30", time_zone="Europe/Berlin", email="ana@example.com")
+    stored = c.progress.UpdateDigestSubscription(pb.UpdateDigestSubscriptionRequest(organization_id="acme", user_id="ana", subscription=wanted), metadata=c.md)
+    assert stored == wanted
+    assert c.progress.GetDigestSubscription(pb.GetDigestSubscriptionRequest(organization_id="acme", user_id="ana"), metadata=c.md) == wanted
+    for bad, message in [
+        (dict(time_zone="Mars/Olympus"), "subscription.time_zone 'Mars/Olympus' is not an IANA time zone"),
+        (dict(local_time="24:00"), "subscription.local_time must be HH:MM"),
+        (dict(frequency=pb.DAILY), "subscription.weekday is only for WEEKLY digests"),
+        (dict(email="ana at example"), "subscription.email 'ana at example' is not an e-mail address"),
+    ]:
+        subscription = pb.DigestSubscription()
+        subscription.CopyFrom(wanted)
+        for key, value in bad.items():
+            setattr(subscription, key, value)
+        with pytest.raises(grpc.RpcError) as error:
+            c.progress.UpdateDigestSubscription(pb.UpdateDigestSubscriptionRequest(organization_id="acme", user_id="ana", subscription=subscription), metadata=c.md)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert message in error.value.details()
