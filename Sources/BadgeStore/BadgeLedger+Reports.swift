@@ -24,11 +24,18 @@ public struct BadgeReportRow: Sendable, Hashable {
 
 extension BadgeLedger {
     /// Users a badge's report covers: participants of the organization (in one program when
-    /// given), in the badge's role for role-specific badges.
+    /// given) in the badge's role for role-specific badges; and, across programs, anyone who
+    /// earned it or has it in progress even if never registered.
     private func eligibleUsers(_ s: LedgerState, org: String, badge: Badge, program: String?) -> [String] {
-        (s.participants[org] ?? [:]).compactMap { user, registrations in
+        var users = Set((s.participants[org] ?? [:]).compactMap { user, registrations in
             registrations.contains { (program == nil || $0.programID == program) && (badge.criterion.role == nil || $0.role == badge.criterion.role) } ? user : nil
-        }.sorted()
+        })
+        if program == nil {
+            for (key, state) in s.users where key.org == org && (state.awards[badge.id] != nil || state.count(badge.counterKey) > 0) {
+                users.insert(key.user)
+            }
+        }
+        return users.sorted()
     }
 
     public func listBadges(org: String, program: String? = nil) throws -> [BadgeSummary] {

@@ -220,3 +220,16 @@ struct ScenarioTests {
         }
     }
 }
+
+@Suite("Reports include unregistered earners")
+struct ReportCoverageTests {
+    @Test func earnersWithoutRegistrationAreListed() async throws {
+        let f = try LedgerFixture()
+        try await f.enable()
+        _ = try await f.completeSession("s1", user: "walk-in")
+        let rows = try f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1")
+        #expect(rows.map(\.userID) == ["walk-in"])
+        // Restricted to a program, only that program's participants count.
+        #expect(try f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1", program: "p1").isEmpty)
+    }
+}
