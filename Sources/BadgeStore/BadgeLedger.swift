@@ -122,9 +122,11 @@ public final class BadgeLedger: Sendable {
         }
         let now = clock.now()
         let userKey = UserKey(org: event.organizationID, user: event.userID)
-        var user = s.users[userKey] ?? UserState()
-        let changes = evaluator.apply(event, to: &user, organization: s.organization(event.organizationID), now: now)
-        s.users[userKey] = user
+        // Evaluated in place: copying the state out and back would copy its dictionaries on
+        // every event (copy-on-write sees two owners).
+        let organization = s.organization(event.organizationID)
+        let changes = evaluator.apply(event, to: &s.users[userKey, default: UserState()], organization: organization, now: now)
+        let user = s.users[userKey]!
         if case .sessionScheduled(let id, _, _, let end) = event.kind, user.sessions[id]?.state == .scheduled {
             s.dueSessions.push(end, userKey)
         }
@@ -161,11 +163,10 @@ public final class BadgeLedger: Sendable {
                 let now = clock.now()
                 var writes: [LedgerWrite] = []
                 let due = s.dueSessions.popDue(now)
-                for key in due.sorted() {
-                    guard var user = s.users[key] else { continue }
+                for key in due.sorted() where s.users[key] != nil {
                     var changes = Changes()
-                    evaluator.settleDueSessions(&user, organization: s.organization(key.org), now: now, changes: &changes)
-                    s.users[key] = user
+                    let organization = s.organization(key.org)
+                    evaluator.settleDueSessions(&s.users[key]!, organization: organization, now: now, changes: &changes)
                     writes += LedgerWrite.changes(changes, org: key.org, user: key.user)
                 }
                 committer.enqueue(writes) { result in continuation.resume(with: result.map { due.count }) }
