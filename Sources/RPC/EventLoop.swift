@@ -23,6 +23,9 @@ public final class EventLoop: @unchecked Sendable {
 
     // Cross-thread state.
     private let inbox = Mutex<[@Sendable () -> Void]>([])
+    /// Tasks resumed from other threads (a commit finishing): kept apart from `inbox` so that
+    /// each costs an array append under the lock, not a closure allocation and a second hop.
+    private let remoteJobs = Mutex<[UnownedJob]>([])
     private let wakePending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
     private let threadID = Atomic<UInt>(0)
@@ -60,10 +63,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `work` on the loop thread, soon.
     public func execute(_ work: @escaping @Sendable () -> Void) {
         inbox.withLock { $0.append(work) }
-        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
-            var one: UInt64 = 1
-            _ = Glibc.write(wakeFD, &one, 8)
-        }
+        wake()
     }
 
     /// Asks the loop to finish its current iteration and return.
@@ -155,8 +155,20 @@ public final class EventLoop: @unchecked Sendable {
         jobs.removeAll()
     }
 
+    private func wake() {
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
     private func runInbox() {
         wakePending.store(false, ordering: .releasing)
+        readyJobs += remoteJobs.withLock { jobs -> [UnownedJob] in
+            let taken = jobs
+            jobs.removeAll(keepingCapacity: true)
+            return taken
+        }
         let work = inbox.withLock { queue -> [@Sendable () -> Void] in
             let taken = queue
             queue.removeAll(keepingCapacity: true)
@@ -183,7 +195,8 @@ extension EventLoop: TaskExecutor {
         if inLoop {
             readyJobs.append(job)
         } else {
-            execute { self.readyJobs.append(job) }
+            remoteJobs.withLock { $0.append(job) }
+            wake()
         }
     }
 }

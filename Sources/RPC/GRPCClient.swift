@@ -8,7 +8,9 @@ public final class GRPCClient: UnaryTransport, Sendable {
     public let host: String
     public let port: Int
     private let tls: TLSContext?
-    private let loop: EventLoop
+    /// The loop this client's connection lives on; tasks that make many calls through it can
+    /// prefer it as their executor and so never change threads.
+    public let loop: EventLoop
     private let connection: LoopBound<ConnectionSlot>
     public var maxReceiveMessageSize: Int { 4 << 20 }
     private let connectTimeout: Duration

@@ -39,7 +39,8 @@ let tokens: [String: CallOptions] = Dictionary(uniqueKeysWithValues: (0..<option
 })
 
 let group = EventLoopGroup(loopCount: System.coreCount)
-let clients = (0..<options.connections).map { _ in AwardServiceClient(transport: GRPCClient(host: options.host, port: options.port, group: group)) }
+let transports = (0..<options.connections).map { _ in GRPCClient(host: options.host, port: options.port, group: group) }
+let clients = transports.map { AwardServiceClient(transport: $0) }
 
 if options.setup {
     for i in 0..<options.organizations {
@@ -118,7 +119,7 @@ if let rate = options.rate {
             if intended > now { try? await Task.sleep(until: intended, clock: .continuous) }
             let client = clients[n % clients.count]
             let at = intended
-            tasks.addTask { await call(client, intended: at) }
+            tasks.addTask(executorPreference: transports[n % clients.count].loop) { await call(client, intended: at) }
             n += 1
             intended += interval
         }
@@ -128,7 +129,8 @@ if let rate = options.rate {
     await withTaskGroup(of: Void.self) { tasks in
         for worker in 0..<(options.connections * options.streams) {
             let client = clients[worker % clients.count]
-            tasks.addTask {
+            // Workers run on their connection's loop: an answer resumes them without a thread hop.
+            tasks.addTask(executorPreference: transports[worker % clients.count].loop) {
                 while claim() { await call(client, intended: .now) }
             }
         }
