@@ -36,6 +36,7 @@ public final class BadgeLedger: Sendable {
     let clock: any BadgeClock
     let state: Mutex<LedgerState>
     let committer: GroupCommitter
+    private let checkpointer: Checkpointer
     private let path: String
 
     /// Opens (creating if needed) the store at `path`, migrates it, loads it, and applies the
@@ -52,13 +53,17 @@ public final class BadgeLedger: Sendable {
         // B-tree lookups on the write path do not copy pages in from the kernel.
         try db.execute("PRAGMA cache_size = -262144")
         try db.execute("PRAGMA mmap_size = 1073741824")
-        // Fewer, larger checkpoints: each one rewrites pages the WAL already holds.
-        try db.execute("PRAGMA wal_autocheckpoint = 8192")
+        // Checkpoints run on their own thread (Checkpointer), mostly outside commits; the
+        // writer's own automatic checkpoint stays as a backstop, rare and by then short, which
+        // lets the WAL start over, and the size limit then truncates the file.
+        try db.execute("PRAGMA wal_autocheckpoint = 16384")
+        try db.execute("PRAGMA journal_size_limit = 67108864")
         try Migrations.migrate(db)
         var loaded = try LedgerLoader.load(db, evaluator: evaluator)
         let versions = try LedgerLoader.catalogVersions(db)
         let writer = try SQLiteWriter(db)
         committer = GroupCommitter(writer: writer, maxBatch: options.maxBatch)
+        checkpointer = try Checkpointer(path: path)
         let backfill = Self.applyCatalog(catalog, evaluator: evaluator, versions: versions, state: &loaded, now: clock.now())
         state = Mutex(loaded)
         if !backfill.isEmpty { try Self.wait(for: backfill, committer: committer) }
@@ -67,6 +72,7 @@ public final class BadgeLedger: Sendable {
     /// Stops the committer after it has written everything queued.
     public func close() {
         committer.stop()
+        checkpointer.stop()
     }
 
     // MARK: - Recording
