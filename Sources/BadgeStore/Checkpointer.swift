@@ -25,9 +25,15 @@ final class Checkpointer: @unchecked Sendable {
     }
 
     private func run() {
+        var waited: UInt32 = 0
+        // Short naps, so that stop() returns promptly.
         while !stopping.load(ordering: .acquiring) {
-            usleep(intervalMicroseconds)
-            try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            usleep(10_000)
+            waited += 10_000
+            if waited >= intervalMicroseconds {
+                waited = 0
+                try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            }
         }
         stopped.store(true, ordering: .releasing)
     }
