@@ -50,7 +50,7 @@ public struct Catalog: Sendable {
     private let byID: [String: Badge]
     private let byCounter: [CounterKey: [Badge]]
 
-    /// Validates as `CatalogLoader` does; call that for data files.
+    /// Badges as given; `CatalogLoader` validates data files before building one.
     init(version: Int, badges: [Badge]) {
         self.version = version
         self.badges = badges
