@@ -81,7 +81,8 @@ public final class BadgeLedger: Sendable {
     /// any award are committed; a repeated event id changes nothing and says so.
     public func record(_ event: ActivityEvent) async throws -> RecordOutcome {
         try Self.validate(event)
-        return try await withCheckedThrowingContinuation { continuation in
+        // Unchecked: the hot path; the committer resumes each continuation exactly once.
+        return try await withUnsafeThrowingContinuation { continuation in
             state.withLock { s in
                 let (outcome, writes) = apply(event, to: &s)
                 // Enqueued under the state lock, so commits keep the order of the changes. A

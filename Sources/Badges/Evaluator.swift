@@ -5,8 +5,8 @@ public struct Changes: Sendable, Hashable {
     public var sessions: [String: SessionRecord] = [:]
     public var features: [String] = []
     public var awards: [AwardRecord] = []
-    /// Counters this change moved, for progress reporting.
-    public var moved: Set<CounterKey> = []
+    /// Counters this change moved, for progress reporting (an array: it holds one or two).
+    public var moved: [CounterKey] = []
 
     public init() {}
 
@@ -143,10 +143,10 @@ public struct Evaluator: Sendable {
         let value = state.count(key) + 1
         state.counters[key] = value
         changes.counters[key] = value
-        changes.moved.insert(key)
+        if !changes.moved.contains(key) { changes.moved.append(key) }
     }
 
-    private func award(in state: inout UserState, organization: Organization, now: Instant, eventID: String, keys: Set<CounterKey>, changes: inout Changes) {
+    private func award(in state: inout UserState, organization: Organization, now: Instant, eventID: String, keys: [CounterKey], changes: inout Changes) {
         guard organization.badgesAvailable else { return }
         for key in keys.sorted() {
             let value = state.count(key)

@@ -6,7 +6,7 @@ final class ClientCall {
     let options: CallOptions
     let request: [UInt8]
     var requestOffset = 0
-    var continuation: CheckedContinuation<[UInt8], any Error>?
+    var continuation: UnsafeContinuation<[UInt8], any Error>?
     var streamID: Int32 = -1
     var httpStatus: Int?
     var grpcStatus: Int?
@@ -17,7 +17,7 @@ final class ClientCall {
     /// (Strong rather than weak: a weak reference would slow every retain of the connection.)
     var connection: ClientConnection?
 
-    init(path: String, request: [UInt8], options: CallOptions, continuation: CheckedContinuation<[UInt8], any Error>) {
+    init(path: String, request: [UInt8], options: CallOptions, continuation: UnsafeContinuation<[UInt8], any Error>) {
         self.path = path
         self.request = GRPCFraming.frame(request)
         self.options = options

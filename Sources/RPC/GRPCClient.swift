@@ -27,7 +27,8 @@ public final class GRPCClient: UnaryTransport, Sendable {
     public func unary(path: String, request: [UInt8], options: CallOptions) async throws -> [UInt8] {
         let box = CallBox()
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            // Unchecked: `ClientCall.finish` resumes once and drops the continuation.
+            try await withUnsafeThrowingContinuation { continuation in
                 let call = LoopBound(ClientCall(path: path, request: request, options: options, continuation: continuation), loop: loop)
                 box.set(call)
                 loop.execute { [self] in
