@@ -59,7 +59,7 @@ let package = Package(
         // Test support: messages covering every field kind, and a tool the protobuf
         // interop tests drive from Python.
         .target(name: "WireFixtures", dependencies: ["Wire"], path: "Tests/WireFixtures", exclude: ["Schema"]),
-        .executableTarget(name: "codec-interop", dependencies: ["Wire", "WireFixtures"], path: "Tests/CodecInterop"),
+        .executableTarget(name: "codec-interop", dependencies: ["Badges", "Wire", "WireFixtures"], path: "Tests/CodecInterop"),
         .target(name: "RPCTestSupport", dependencies: ["RPCCore", "Wire", "BadgeAPI"], path: "Tests/RPCTestSupport", exclude: ["Schema"]),
         .executableTarget(name: "rpc-test-server", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCTestServer"),
         .executableTarget(name: "ledger-crash-child", dependencies: ["Badges", "BadgeStore", "RPCCore"], path: "Tests/LedgerCrashChild"),

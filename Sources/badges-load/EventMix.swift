@@ -1,10 +1,11 @@
 import BadgeAPI
+import Badges
 
 /// A realistic stream of activity: users book sessions and mostly complete them, sometimes
 /// cancel; they receive feedback, save coaching items, review and get reviewed, use features,
 /// finish their profile once. A share of requests repeats an earlier event exactly.
 struct EventMix {
-    private var random: SplitMix
+    private var random: SplitMix64
     private let organizations: Int
     private let users: Int
     private let duplicateShare: Double
@@ -14,7 +15,7 @@ struct EventMix {
     private let runID: String
 
     init(organizations: Int, users: Int, duplicateShare: Double, seed: UInt64, runID: String) {
-        random = SplitMix(state: seed)
+        random = SplitMix64(seed: seed)
         self.organizations = organizations
         self.users = users
         self.duplicateShare = duplicateShare
@@ -84,16 +85,5 @@ struct EventMix {
         recent.append(request)
         if recent.count > 1000 { recent.removeFirst(500) }
         return (request, false)
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

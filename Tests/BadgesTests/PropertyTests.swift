@@ -7,20 +7,9 @@ import Testing
 /// from scratch over the events the store kept.
 @Suite("Incremental equals recomputed")
 struct PropertyTests {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: 1...12)
     func randomInterleavings(seed: UInt64) async throws {
-        var random = Generator(state: seed)
+        var random = SplitMix64(seed: seed)
         let f = try LedgerFixture()
         try await f.enable()
         let users = ["ana", "bo", "cy"]

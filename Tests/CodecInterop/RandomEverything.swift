@@ -1,3 +1,4 @@
+import Badges
 import WireFixtures
 
 /// Random `Everything` messages that lean on edge values: extremes, zero, negative zero,

@@ -1,3 +1,4 @@
+import Badges
 import Foundation
 import Wire
 import WireFixtures
