@@ -46,8 +46,9 @@ extension BadgeLedger {
         try state.withLock { s in
             try requireBadges(s, org)
             let key = UserKey(org: org, user: user)
-            let page = catalog.achievements(of: currentState(s, key), roles: s.roles(of: key), recentLimit: recentLimit)
-            return (page, Array(achievementList(s, key).prefix(max(recentLimit, 0))))
+            let current = currentState(s, key)
+            let page = catalog.achievements(of: current, roles: s.roles(of: key), recentLimit: recentLimit)
+            return (page, Array(achievementList(s, key, current).prefix(max(recentLimit, 0))))
         }
     }
 
@@ -55,13 +56,14 @@ extension BadgeLedger {
     public func achievements(org: String, user: String, unseenOnly: Bool = false) throws -> [Achievement] {
         try state.withLock { s in
             try requireBadges(s, org)
-            let list = achievementList(s, UserKey(org: org, user: user))
+            let key = UserKey(org: org, user: user)
+            let list = achievementList(s, key, currentState(s, key))
             return unseenOnly ? list.filter { !$0.seen } : list
         }
     }
 
-    func achievementList(_ s: LedgerState, _ key: UserKey) -> [Achievement] {
-        let user = currentState(s, key)
+    /// A user's awards (from `user`, their current state) and certificates, newest first.
+    func achievementList(_ s: LedgerState, _ key: UserKey, _ user: UserState) -> [Achievement] {
         var list: [Achievement] = user.awards.values.compactMap { catalog.earned($0).map(Achievement.award) }
         list += (s.certificatesByUser[key] ?? []).compactMap { s.certificates[$0].map(Achievement.certificate) }
         return list.sorted { $0.sortKey > $1.sortKey }

@@ -41,11 +41,14 @@ extension BadgeLedger {
     public func listBadges(org: String, program: String? = nil) throws -> [BadgeSummary] {
         try state.withLock { s in
             try requireBadges(s, org)
+            // Each user's current state once, not once per badge.
+            var states: [String: UserState] = [:]
             return catalog.badges.map { badge in
                 var summary = BadgeSummary(badge: badge, eligible: 0, earned: 0, inProgress: 0)
                 for user in eligibleUsers(s, org: org, badge: badge, program: program) {
                     summary.eligible += 1
-                    let state = currentState(s, UserKey(org: org, user: user))
+                    let state = states[user] ?? currentState(s, UserKey(org: org, user: user))
+                    states[user] = state
                     if state.awards[badge.id] != nil {
                         summary.earned += 1
                     } else if state.count(badge.counterKey) > 0 {

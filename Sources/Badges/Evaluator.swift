@@ -1,16 +1,12 @@
-/// What applying an event (or the clock) changed for one user: the rows a store must write,
-/// and what the caller is told.
+/// What applying an event (or the clock) changed for one user that outlives the state itself:
+/// the awards a store must write (counters and sessions follow from the event log), and the
+/// counters moved, for the progress the caller is told.
 public struct Changes: Sendable, Hashable {
-    public var counters: [CounterKey: Int64] = [:]
-    public var sessions: [String: SessionRecord] = [:]
-    public var features: [String] = []
     public var awards: [AwardRecord] = []
     /// Counters this change moved, for progress reporting (an array: it holds one or two).
     public var moved: [CounterKey] = []
 
     public init() {}
-
-    public var isEmpty: Bool { counters.isEmpty && sessions.isEmpty && features.isEmpty && awards.isEmpty }
 }
 
 /// Applies events to a user's state: counts activity and awards what it earns. Pure: given the
@@ -47,19 +43,15 @@ public struct Evaluator: Sendable {
                 return finish(changes, state: &state, organization: organization, now: now, eventID: event.eventID)  // booked already
             }
             state.sessions[sessionID] = record
-            changes.sessions[sessionID] = record
         case .sessionCompleted(let sessionID):
             if var record = state.sessions[sessionID] {
                 if record.state == .scheduled {
                     record.state = .counted
                     count(record, in: &state, changes: &changes)
                     state.sessions[sessionID] = record
-                    changes.sessions[sessionID] = record
                 }
             } else {
-                let record = SessionRecord(sessionID: sessionID, state: .completedEarly)
-                state.sessions[sessionID] = record
-                changes.sessions[sessionID] = record
+                state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .completedEarly)
             }
         case .sessionCancelled(let sessionID):
             if var record = state.sessions[sessionID] {
@@ -67,19 +59,15 @@ public struct Evaluator: Sendable {
                 if record.state == .scheduled {
                     record.state = .cancelled
                     state.sessions[sessionID] = record
-                    changes.sessions[sessionID] = record
                 }
             } else {
-                let record = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
-                state.sessions[sessionID] = record
-                changes.sessions[sessionID] = record
+                state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
             }
         case .profileCompleted:
             let key = CounterKey(metric: .profileCompleted)
             if state.count(key) == 0 { increment(key, in: &state, changes: &changes) }
         case .featureUsed(let name):
             if state.features.insert(name).inserted {
-                changes.features.append(name)
                 increment(CounterKey(metric: .featuresUsed), in: &state, changes: &changes)
             }
         case .feedbackReceived, .coachingItemSaved, .qaReviewCompleted, .qaReviewReceived:
@@ -103,7 +91,6 @@ public struct Evaluator: Sendable {
             record.state = .counted
             count(record, in: &state, changes: &changes)
             state.sessions[record.sessionID] = record
-            changes.sessions[record.sessionID] = record
             // Credit each session's award to its own booking.
             award(in: &state, organization: organization, now: now, eventID: record.scheduledEventID, keys: changes.moved, changes: &changes)
         }
@@ -142,7 +129,6 @@ public struct Evaluator: Sendable {
     private func increment(_ key: CounterKey, in state: inout UserState, changes: inout Changes) {
         let value = state.count(key) + 1
         state.counters[key] = value
-        changes.counters[key] = value
         if !changes.moved.contains(key) { changes.moved.append(key) }
     }
 

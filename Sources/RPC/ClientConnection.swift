@@ -54,7 +54,7 @@ final class ClientConnection: EventHandler, FlushTarget {
             guard writable || hangup else { return }
             let error = Socket.pendingError(io.stream.fd)
             guard error == 0 else {
-                return fail(RPCError(code: .unavailable, message: "cannot connect to \(authority): \(String(decoding: Array(UnsafeBufferPointer(start: strerror(error), count: strlen(strerror(error)))).map { UInt8(bitPattern: $0) }, as: UTF8.self))"))
+                return fail(RPCError(code: .unavailable, message: "cannot connect to \(authority): \(Socket.errorText(error))"))
             }
             state = .handshaking
             progressHandshake()

@@ -12,7 +12,13 @@ enum Socket {
     struct Failure: Error, CustomStringConvertible {
         var operation: String
         var code: Int32
-        var description: String { "\(operation) failed: \(String(cString: strerror(code)))" }
+        var description: String { "\(operation) failed: \(Socket.errorText(code))" }
+    }
+
+    /// The system's text for an errno value.
+    static func errorText(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(decoding: UnsafeRawBufferPointer(start: text, count: strlen(text)).bindMemory(to: UInt8.self), as: UTF8.self)
     }
 
     static func setNonBlocking(_ fd: Int32) {
