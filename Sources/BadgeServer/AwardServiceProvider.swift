@@ -120,7 +120,7 @@ struct AwardServiceProvider: AwardServiceHandler {
         _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         do {
-            let all = try ledger.achievements(org: request.organizationID, user: request.userID)
+            let all = try await ledger.achievements(org: request.organizationID, user: request.userID)
             let (page, next) = try Paging.page(all, token: request.pageToken, size: request.pageSize)
             var response = ListAwardsResponse()
             response.achievements = page.map { Convert.achievement($0, user: request.userID) }
@@ -163,7 +163,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     func resolveShareLink(_ request: ResolveShareLinkRequest, context: ServerContext) async throws -> ResolveShareLinkResponse {
         if request.token.isEmpty { throw RPCError(code: .invalidArgument, message: "token is required") }
         do {
-            let shared = try ledger.resolveShareLink(token: request.token)
+            let shared = try await ledger.resolveShareLink(token: request.token)
             var response = ResolveShareLinkResponse()
             response.badgeName = shared.badgeName
             response.badgeDescription = shared.badgeDescription

@@ -13,7 +13,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         if request.recentLimit < 0 { throw RPCError(code: .invalidArgument, message: "recent_limit must not be negative") }
         do {
-            let (page, recent) = try ledger.achievementsPage(
+            let (page, recent) = try await ledger.achievementsPage(
                 org: request.organizationID, user: request.userID, recentLimit: request.recentLimit == 0 ? 5 : Int(request.recentLimit))
             var response = GetAchievementsResponse()
             response.lifetimeBadgeCount = Int32(page.lifetimeBadgeCount)
@@ -43,7 +43,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         if request.limit < 0 { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
         do {
-            let all = try ledger.achievements(org: request.organizationID, user: request.userID, unseenOnly: request.unseenOnly)
+            let all = try await ledger.achievements(org: request.organizationID, user: request.userID, unseenOnly: request.unseenOnly)
             let unseen = request.unseenOnly ? all.count : all.filter { !$0.seen }.count
             var response = GetRecentResponse()
             response.achievements = all.prefix(request.limit == 0 ? 10 : Int(request.limit)).map { Convert.achievement($0, user: request.userID) }
@@ -71,7 +71,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     func getDigestSubscription(_ request: GetDigestSubscriptionRequest, context: ServerContext) async throws -> BadgeAPI.DigestSubscription {
         _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
-        guard let record = ledger.digestSubscription(org: request.organizationID, user: request.userID) else {
+        guard let record = try await ledger.digestSubscription(org: request.organizationID, user: request.userID) else {
             return BadgeAPI.DigestSubscription()  // not subscribed: everything off
         }
         return Convert.subscription(record.subscription)
@@ -117,7 +117,7 @@ struct ReportServiceProvider: ReportServiceHandler {
     func listBadges(_ request: ListBadgesRequest, context: ServerContext) async throws -> ListBadgesResponse {
         _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
         do {
-            let summaries = try ledger.listBadges(org: request.organizationID, program: request.programID.isEmpty ? nil : request.programID)
+            let summaries = try await ledger.listBadges(org: request.organizationID, program: request.programID.isEmpty ? nil : request.programID)
             var response = ListBadgesResponse()
             response.catalogVersion = Int32(ledger.catalog.version)
             response.badges = summaries.map { s in
@@ -139,7 +139,7 @@ struct ReportServiceProvider: ReportServiceHandler {
         _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
         if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
         do {
-            var rows = try ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
+            var rows = try await ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
                                               program: request.programID.isEmpty ? nil : request.programID)
             switch request.status {
             case .earned: rows = rows.filter { if case .earned = $0.status { return true } else { return false } }

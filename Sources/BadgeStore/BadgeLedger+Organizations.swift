@@ -5,8 +5,8 @@ extension BadgeLedger {
     /// activity has earned is awarded then; returns the organization and how many awards that made.
     public func configureOrganization(id: String, tier: Tier?, badgesEnabled: Bool?) async throws -> (Organization, awarded: Int) {
         guard !id.isEmpty else { throw LedgerError.invalidArgument("organization_id is required") }
-        var result = (Organization(id: id), awarded: 0)
-        try await commit { s in
+        let now = clock.now()
+        return try await commit(.organization(id)) { s in
             let before = s.organization(id)
             var after = before
             if let tier { after.tier = tier }
@@ -15,21 +15,16 @@ extension BadgeLedger {
             var writes: [LedgerWrite] = [.organization(after)]
             var awarded = 0
             if after.badgesAvailable && !before.badgesAvailable {
-                let now = clock.now()
                 for key in s.users.keys.filter({ $0.org == id }).sorted() {
-                    var user = s.users[key]!
                     var changes = Changes()
-                    evaluator.settleDueSessions(&user, organization: after, now: now, changes: &changes)
-                    let earned = evaluator.awardAllEarned(&user, organization: after, now: now, backfilled: false)
-                    s.users[key] = user
+                    self.evaluator.settleDueSessions(&s.users[key]!, organization: after, now: now, changes: &changes)
+                    let earned = self.evaluator.awardAllEarned(&s.users[key]!, organization: after, now: now, backfilled: false)
                     awarded += changes.awards.count + earned.awards.count
                     writes += LedgerWrite.changes(changes, org: id, user: key.user) + LedgerWrite.changes(earned, org: id, user: key.user)
                 }
             }
-            result = (after, awarded)
-            return writes
+            return ((after, awarded), writes)
         }
-        return result
     }
 
     /// Registers a user in a program with a role; false when the registration existed (its
@@ -39,9 +34,9 @@ extension BadgeLedger {
         if p.userID.isEmpty { throw LedgerError.invalidArgument("user_id is required") }
         if p.programID.isEmpty { throw LedgerError.invalidArgument("program_id is required") }
         if p.role.isEmpty { throw LedgerError.invalidArgument("role is required (mentor, mentee, agent, reviewer, ...)") }
-        var created = false
-        try await commit { s in
+        return try await commit(.user(UserKey(org: p.organizationID, user: p.userID))) { s in
             var list = s.participants[p.organizationID]?[p.userID] ?? []
+            var created = false
             if let index = list.firstIndex(where: { $0.programID == p.programID && $0.role == p.role }) {
                 list[index] = p
             } else {
@@ -49,12 +44,8 @@ extension BadgeLedger {
                 created = true
             }
             s.participants[p.organizationID, default: [:]][p.userID] = list
-            return [.participant(p)]
+            return (created, [.participant(p)])
         }
-        return created
     }
 
-    public func organization(_ id: String) -> Organization {
-        state.withLock { $0.organization(id) }
-    }
 }

@@ -42,22 +42,22 @@ extension BadgeLedger {
     }
 
     /// The achievements page: lifetime numbers, recent badges and certificates, every path.
-    public func achievementsPage(org: String, user: String, recentLimit: Int = 5) throws -> (Achievements, recent: [Achievement]) {
-        try state.withLock { s in
-            try requireBadges(s, org)
-            let key = UserKey(org: org, user: user)
-            let current = currentState(s, key)
-            let page = catalog.achievements(of: current, roles: s.roles(of: key), recentLimit: recentLimit)
-            return (page, Array(achievementList(s, key, current).prefix(max(recentLimit, 0))))
+    public func achievementsPage(org: String, user: String, recentLimit: Int = 5) async throws -> (Achievements, recent: [Achievement]) {
+        let key = UserKey(org: org, user: user)
+        return try await read(.user(key)) { s in
+            try self.requireBadges(s, org)
+            let current = self.currentState(s, key)
+            let page = self.catalog.achievements(of: current, roles: s.roles(of: key), recentLimit: recentLimit)
+            return (page, Array(self.achievementList(s, key, current).prefix(max(recentLimit, 0))))
         }
     }
 
     /// Badges and certificates, newest first.
-    public func achievements(org: String, user: String, unseenOnly: Bool = false) throws -> [Achievement] {
-        try state.withLock { s in
-            try requireBadges(s, org)
-            let key = UserKey(org: org, user: user)
-            let list = achievementList(s, key, currentState(s, key))
+    public func achievements(org: String, user: String, unseenOnly: Bool = false) async throws -> [Achievement] {
+        let key = UserKey(org: org, user: user)
+        return try await read(.user(key)) { s in
+            try self.requireBadges(s, org)
+            let list = self.achievementList(s, key, self.currentState(s, key))
             return unseenOnly ? list.filter { !$0.seen } : list
         }
     }
@@ -71,10 +71,9 @@ extension BadgeLedger {
 
     /// Marks achievements seen (all of them with `all`); returns how many changed.
     public func markSeen(org: String, user: String, badgeIDs: [String], certificateIDs: [String], all: Bool) async throws -> Int {
-        var marked = 0
-        try await commit { s in
-            try requireBadges(s, org)
-            let key = UserKey(org: org, user: user)
+        let key = UserKey(org: org, user: user)
+        return try await commit(.user(key)) { s in
+            try self.requireBadges(s, org)
             var writes: [LedgerWrite] = []
             var state = s.users[key] ?? UserState()
             for badgeID in all ? Array(state.awards.keys) : badgeIDs {
@@ -90,9 +89,15 @@ extension BadgeLedger {
                 s.certificates[id] = certificate
                 writes.append(.certificateSeen(id: id))
             }
-            marked = writes.count
-            return writes
+            return (writes.count, writes)
         }
-        return marked
+    }
+}
+
+extension BadgeLedger {
+    /// Users' current states in one organization, for tests that compare them with a
+    /// recomputation from the event log.
+    func currentStates(org: String, users: [String]) async throws -> [UserState] {
+        try await read(.organization(org)) { s in users.map { self.currentState(s, UserKey(org: org, user: $0)) } }
     }
 }

@@ -38,16 +38,16 @@ extension BadgeLedger {
         return users.sorted()
     }
 
-    public func listBadges(org: String, program: String? = nil) throws -> [BadgeSummary] {
-        try state.withLock { s in
-            try requireBadges(s, org)
+    public func listBadges(org: String, program: String? = nil) async throws -> [BadgeSummary] {
+        try await read(.organization(org)) { s in
+            try self.requireBadges(s, org)
             // Each user's current state once, not once per badge.
             var states: [String: UserState] = [:]
-            return catalog.badges.map { badge in
+            return self.catalog.badges.map { badge in
                 var summary = BadgeSummary(badge: badge, eligible: 0, earned: 0, inProgress: 0)
-                for user in eligibleUsers(s, org: org, badge: badge, program: program) {
+                for user in self.eligibleUsers(s, org: org, badge: badge, program: program) {
                     summary.eligible += 1
-                    let state = states[user] ?? currentState(s, UserKey(org: org, user: user))
+                    let state = states[user] ?? self.currentState(s, UserKey(org: org, user: user))
                     states[user] = state
                     if state.awards[badge.id] != nil {
                         summary.earned += 1
@@ -62,13 +62,13 @@ extension BadgeLedger {
 
     /// Rows for one badge: who earned it (when), who has it in progress (how far), who is
     /// eligible; ordered by status then user.
-    public func badgeReport(org: String, badgeID: String, program: String? = nil) throws -> [BadgeReportRow] {
-        try state.withLock { s in
-            try requireBadges(s, org)
-            guard let badge = catalog.badge(badgeID) else { throw LedgerError.notFound("no badge '\(badgeID)' in the catalog") }
-            let rows = eligibleUsers(s, org: org, badge: badge, program: program).map { user -> BadgeReportRow in
+    public func badgeReport(org: String, badgeID: String, program: String? = nil) async throws -> [BadgeReportRow] {
+        try await read(.organization(org)) { s in
+            try self.requireBadges(s, org)
+            guard let badge = self.catalog.badge(badgeID) else { throw LedgerError.notFound("no badge '\(badgeID)' in the catalog") }
+            let rows = self.eligibleUsers(s, org: org, badge: badge, program: program).map { user -> BadgeReportRow in
                 let key = UserKey(org: org, user: user)
-                let state = currentState(s, key)
+                let state = self.currentState(s, key)
                 let current = state.count(badge.counterKey)
                 let status: ReportStatus
                 if let award = state.awards[badge.id] {

@@ -7,10 +7,11 @@ extension BadgeLedger {
         if title.isEmpty { throw LedgerError.invalidArgument("title is required") }
         let certificate = Certificate(id: "cert-" + Token.random(bytes: 12), organizationID: org, userID: user, title: title,
                                       text: text, issuer: issuer, issuedAt: clock.now())
-        try await commit { s in
+        let key = UserKey(org: org, user: user)
+        try await commit(.user(key)) { s in
             s.certificates[certificate.id] = certificate
-            s.certificatesByUser[UserKey(org: org, user: user), default: []].append(certificate.id)
-            return [.certificate(certificate)]
+            s.certificatesByUser[key, default: []].append(certificate.id)
+            return ((), [.certificate(certificate)])
         }
         return certificate
     }
@@ -18,34 +19,34 @@ extension BadgeLedger {
     /// A public, unguessable link to one of the user's awards.
     public func createShareLink(org: String, user: String, badgeID: String) async throws -> ShareLink {
         let link = ShareLink(token: Token.random(bytes: 24), organizationID: org, userID: user, badgeID: badgeID, createdAt: clock.now())
-        try await commit { s in
-            try requireBadges(s, org)
-            guard currentState(s, UserKey(org: org, user: user)).awards[badgeID] != nil else {
+        try await commit(.user(UserKey(org: org, user: user))) { s in
+            try self.requireBadges(s, org)
+            guard self.currentState(s, UserKey(org: org, user: user)).awards[badgeID] != nil else {
                 throw LedgerError.notFound("user '\(user)' has no award of badge '\(badgeID)'")
             }
             s.shareLinks[link.token] = link
-            return [.shareLink(link)]
+            return ((), [.shareLink(link)])
         }
         return link
     }
 
     public func revokeShareLink(org: String, user: String, token: String) async throws {
-        try await commit { s in
+        try await commit(.shareLink(token)) { s in
             guard var link = s.shareLinks[token], link.organizationID == org, link.userID == user else {
                 throw LedgerError.notFound("no share link '\(token)' for user '\(user)'")
             }
             link.revoked = true
             s.shareLinks[token] = link
-            return [.shareLink(link)]
+            return ((), [.shareLink(link)])
         }
     }
 
     /// What a share link reveals: badge name and description, display name, date. Nothing else.
-    public func resolveShareLink(token: String) throws -> SharedAward {
-        try state.withLock { s in
+    public func resolveShareLink(token: String) async throws -> SharedAward {
+        try await read(.shareLink(token)) { s in
             guard let link = s.shareLinks[token], !link.revoked,
                   let award = s.users[UserKey(org: link.organizationID, user: link.userID)]?.awards[link.badgeID],
-                  let badge = catalog.badge(link.badgeID) else {
+                  let badge = self.catalog.badge(link.badgeID) else {
                 throw LedgerError.notFound("no such share link, or it was revoked")
             }
             return SharedAward(badgeName: badge.name, badgeDescription: badge.description,

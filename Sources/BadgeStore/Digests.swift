@@ -47,16 +47,16 @@ public struct DigestContent: Sendable {
 }
 
 extension BadgeLedger {
-    public func digestSubscription(org: String, user: String) -> DigestRecord? {
-        state.withLock { $0.digests[UserKey(org: org, user: user)] }
+    public func digestSubscription(org: String, user: String) async throws -> DigestRecord? {
+        let key = UserKey(org: org, user: user)
+        return try await read(.user(key)) { $0.digests[key] }
     }
 
     /// Creates or replaces a subscription; a new one starts counting achievements from now.
     public func updateDigestSubscription(org: String, user: String, _ subscription: DigestSubscription) async throws -> DigestRecord {
-        var result: DigestRecord?
-        try await commit { s in
-            let key = UserKey(org: org, user: user)
-            let now = clock.now()
+        let key = UserKey(org: org, user: user)
+        let now = clock.now()
+        return try await commit(.user(key)) { s in
             // The first digest covers what is earned from this moment on (its window is
             // (lastDigestAt, due], so start it one millisecond back).
             var record = s.digests[key] ?? DigestRecord(subscription: subscription, createdAt: now,
@@ -69,19 +69,16 @@ extension BadgeLedger {
             }
             record.subscription = subscription
             s.digests[key] = record
-            result = record
-            return [.digestSubscription(org: org, user: user, record)]
+            return (record, [.digestSubscription(org: org, user: user, record)])
         }
-        return result!
     }
 
     /// Queues a digest for every subscription whose period has come (one per period, even
     /// after downtime), or records the period as empty when nothing new was earned. Returns
     /// the entries due for sending now, new and retried. `render` builds the message.
     public func queueDueDigests(render: @escaping @Sendable (DigestRecord, DigestContent) -> (subject: String, text: String, html: String)) async throws -> [OutboxEntry] {
-        var due: [OutboxEntry] = []
-        try await commit { s in
-            let now = clock.now()
+        let now = clock.now()
+        return try await commit(.digests) { s in
             var writes: [LedgerWrite] = []
             for (key, var record) in s.digests where record.subscription.enabled {
                 guard s.organization(key.org).badgesAvailable else { continue }
@@ -90,11 +87,11 @@ extension BadgeLedger {
                 let period = record.subscription.period(of: dueAt)
                 record.lastPeriodDue = dueAt
                 if s.outbox[OutboxKey(org: key.org, user: key.user, period: period)] == nil {
-                    let user = currentState(s, key)
+                    let user = self.currentState(s, key)
                     let content = DigestContent(
                         displayName: s.displayName(of: key),
                         awards: user.awards.values.filter { $0.awardedAt > record.lastDigestAt && $0.awardedAt <= dueAt }
-                            .sorted { ($0.awardedAt, $0.badgeID) < ($1.awardedAt, $1.badgeID) }.compactMap(catalog.earned),
+                            .sorted { ($0.awardedAt, $0.badgeID) < ($1.awardedAt, $1.badgeID) }.compactMap(self.catalog.earned),
                         certificates: (s.certificatesByUser[key] ?? []).compactMap { s.certificates[$0] }
                             .filter { $0.issuedAt > record.lastDigestAt && $0.issuedAt <= dueAt })
                     var entry = OutboxEntry(org: key.org, user: key.user, period: period, dueAt: dueAt, state: .empty,
@@ -113,33 +110,33 @@ extension BadgeLedger {
                 s.digests[key] = record
                 writes.append(.digestSubscription(org: key.org, user: key.user, record))
             }
-            due = s.outbox.values.filter { $0.state == .pending && $0.nextAttemptAt <= now }
+            let due = s.outbox.values.filter { $0.state == .pending && $0.nextAttemptAt <= now }
                 .sorted { ($0.dueAt, $0.org, $0.user) < ($1.dueAt, $1.org, $1.user) }
-            return writes
+            return (due, writes)
         }
-        return due
     }
 
     /// Records a send's outcome: sent for good, or failed with the time of the next attempt.
     public func recordDigestAttempt(_ entry: OutboxEntry, error: String?, retryAt: Instant) async throws {
-        try await commit { s in
-            guard var stored = s.outbox[entry.key], stored.state == .pending else { return [] }
+        let now = clock.now()
+        try await commit(.digests) { s in
+            guard var stored = s.outbox[entry.key], stored.state == .pending else { return ((), []) }
             stored.attempts += 1
             if let error {
                 stored.lastError = error
                 stored.nextAttemptAt = retryAt
             } else {
                 stored.state = .sent
-                stored.sentAt = clock.now()
+                stored.sentAt = now
                 stored.lastError = ""
             }
             s.outbox[entry.key] = stored
-            return [.outbox(stored)]
+            return ((), [.outbox(stored)])
         }
     }
 
     /// Every outbox entry, for tests and operators.
-    public func outbox() -> [OutboxEntry] {
-        state.withLock { Array($0.outbox.values).sorted { ($0.dueAt, $0.user) < ($1.dueAt, $1.user) } }
+    public func outbox() async throws -> [OutboxEntry] {
+        try await read(.digests) { Array($0.outbox.values).sorted { ($0.dueAt, $0.user) < ($1.dueAt, $1.user) } }
     }
 }

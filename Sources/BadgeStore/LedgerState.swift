@@ -28,6 +28,8 @@ struct LedgerState: Sendable {
     var outbox: [OutboxKey: OutboxEntry] = [:]
     /// Scheduled sessions by end time, for the sweeper (entries may be stale; settling skips them).
     var dueSessions = DueHeap()
+    /// The newest catalog version applied to the store (0: none yet).
+    var catalogVersion = 0
 
     func organization(_ id: String) -> Organization {
         organizations[id] ?? Organization(id: id)

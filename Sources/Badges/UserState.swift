@@ -77,3 +77,13 @@ public struct UserState: Sendable, Hashable {
         hasher.combine(awards)
     }
 }
+
+extension UserState {
+    /// The earliest end among scheduled sessions, for a store that indexes users by it.
+    public var earliestScheduledEnd: Instant? { nextDue }
+
+    /// Recomputes the settling hint, for a state rebuilt from storage rather than from events.
+    public mutating func refreshScheduledEnd() {
+        nextDue = sessions.values.lazy.filter { $0.state == .scheduled }.compactMap(\.scheduledEnd).min()
+    }
+}

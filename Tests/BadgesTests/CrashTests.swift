@@ -44,9 +44,9 @@ struct CrashTests {
             for (event, at) in try LedgerLoader.events(db) {
                 _ = evaluator.apply(event, to: &replay[event.userID, default: UserState()], organization: org, now: at)
             }
-            let loaded = ledger.state.withLock { $0.users }
-            for (user, expected) in replay {
-                let actual = loaded[UserKey(org: "acme", user: user)] ?? UserState()
+            let users = Array(replay.keys)
+            for (user, actual) in zip(users, try await ledger.currentStates(org: "acme", users: users)) {
+                let expected = replay[user]!
                 #expect(actual.counters == expected.counters, "round \(round): counters of \(user)")
                 #expect(Set(actual.awards.keys) == Set(expected.awards.keys), "round \(round): awards of \(user)")
             }

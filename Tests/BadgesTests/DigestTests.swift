@@ -144,7 +144,7 @@ struct DigestTests {
         f.clock.set(Self.instant("2026-01-05T08:01:00Z"))
         #expect(try await scheduler.tick() == 0)
         #expect(mail.messages().isEmpty)
-        #expect(f.ledger.outbox().map(\.state) == [.empty])
+        #expect(try await f.ledger.outbox().map(\.state) == [.empty])
     }
 
     @Test func relayDownMeansRetryThatSucceedsOnce() async throws {
@@ -157,7 +157,7 @@ struct DigestTests {
         let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com", timeoutSeconds: 2), clock: f.clock)
         f.clock.set(Self.instant("2026-01-05T08:00:10Z"))
         #expect(try await scheduler.tick() == 0, "the relay is down")
-        let failed = try #require(f.ledger.outbox().first)
+        let failed = try #require(try await f.ledger.outbox().first)
         #expect(failed.state == .pending && failed.attempts == 1 && failed.lastError.contains("SMTP delivery"))
         try mail.start()
         #expect(try await scheduler.tick() == 0, "the backoff has not passed yet")
@@ -212,9 +212,9 @@ struct DigestTests {
                 try await scheduler.tick()
                 f.clock.advance(seconds: 600)
             }
-            let periods = f.ledger.outbox().map(\.period)
+            let periods = try await f.ledger.outbox().map(\.period)
             #expect(periods == expected, "\(frequency) digests: one per period, none skipped or doubled")
-            #expect(f.ledger.outbox().allSatisfy { $0.state != .pending })
+            #expect(try await f.ledger.outbox().allSatisfy { $0.state != .pending })
         }
     }
 

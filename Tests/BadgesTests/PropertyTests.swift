@@ -48,11 +48,11 @@ struct PropertyTests {
         for (event, recordedAt) in stored {
             _ = evaluator.apply(event, to: &recomputed[event.userID, default: UserState()], organization: org, now: recordedAt)
         }
-        for user in users {
+        let actualStates = try await f.ledger.currentStates(org: "acme", users: users)
+        for (user, actual) in zip(users, actualStates) {
             var expected = recomputed[user] ?? UserState()
             var ignored = Changes()
             evaluator.settleDueSessions(&expected, organization: org, now: f.clock.now(), changes: &ignored)
-            let actual = f.ledger.state.withLock { f.ledger.currentState($0, UserKey(org: "acme", user: user)) }
             #expect(actual.counters == expected.counters, "counters of \(user), seed \(seed)")
             #expect(actual.sessions == expected.sessions, "sessions of \(user), seed \(seed)")
             #expect(actual.features == expected.features)
@@ -60,9 +60,9 @@ struct PropertyTests {
                     "awards of \(user), seed \(seed)")
         }
         // And a restart answers as the running ledger did.
-        let before = f.ledger.state.withLock { s in users.map { f.ledger.currentState(s, UserKey(org: "acme", user: $0)) } }
+        let before = try await f.ledger.currentStates(org: "acme", users: users)
         try f.reopen()
-        let after = f.ledger.state.withLock { s in users.map { f.ledger.currentState(s, UserKey(org: "acme", user: $0)) } }
+        let after = try await f.ledger.currentStates(org: "acme", users: users)
         #expect(before == after)
     }
 }

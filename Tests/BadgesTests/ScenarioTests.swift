@@ -26,14 +26,14 @@ struct ScenarioTests {
         let f = try LedgerFixture()
         try await f.enable()
         try await f.record(.sessionScheduled(sessionID: "s1", role: "mentee", programID: "p1", scheduledEnd: f.clock.now().adding(seconds: 3600)))
-        #expect(try f.awardIDs().isEmpty)
+        #expect(try await f.awardIDs().isEmpty)
         f.clock.advance(seconds: 3601)
         // Right before the sweeper has run: the query already counts it.
-        #expect(try f.awardIDs() == ["mentoring-mentee-1"])
+        #expect(try await f.awardIDs() == ["mentoring-mentee-1"])
         // The sweeper makes it durable, credited to the booking.
         #expect(try await f.ledger.sweep() == 1)
         try f.reopen()
-        let awards = try f.ledger.achievements(org: "acme", user: "ana")
+        let awards = try await f.ledger.achievements(org: "acme", user: "ana")
         guard case .award(let award) = awards.first else { Issue.record("no award after restart"); return }
         #expect(award.badge.id == "mentoring-mentee-1")
         #expect(award.award.eventID == "evt-1")
@@ -47,8 +47,8 @@ struct ScenarioTests {
         f.clock.advance(seconds: 3600)
         try await f.ledger.sweep()
         try await f.record(.sessionCompleted(sessionID: "s1"))  // a late completion changes nothing
-        #expect(try f.awardIDs().isEmpty)
-        let page = try f.ledger.achievementsPage(org: "acme", user: "ana").0
+        #expect(try await f.awardIDs().isEmpty)
+        let page = try await f.ledger.achievementsPage(org: "acme", user: "ana").0
         #expect(page.lifetimeStats.first { $0.key.metric == .sessionsCompleted }?.value == nil)
     }
 
@@ -61,7 +61,7 @@ struct ScenarioTests {
         #expect(second.duplicate == true && second.awarded.isEmpty && second.progress.isEmpty)
         // Another user reusing the id is still a duplicate: ids are unique per organization.
         #expect(try await f.record(.feedbackReceived, user: "bo", id: "fb-1").duplicate)
-        let stats = try f.ledger.achievementsPage(org: "acme", user: "ana").0.lifetimeStats
+        let stats = try await f.ledger.achievementsPage(org: "acme", user: "ana").0.lifetimeStats
         #expect(stats.first { $0.key.metric == .feedbackReceived }?.value == 1)
         try f.reopen()
         #expect(try await f.record(.feedbackReceived, id: "fb-1").duplicate, "duplicates are recognised after a restart")
@@ -71,14 +71,14 @@ struct ScenarioTests {
         let f = try LedgerFixture()
         try await f.enable()
         try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "mentor", displayName: "Ana"))
-        let before = try f.ledger.achievementsPage(org: "acme", user: "ana").0
+        let before = try await f.ledger.achievementsPage(org: "acme", user: "ana").0
         let mentoring = try #require(before.tracks.first { $0.track == Track(path: "Mentoring", role: "mentor") })
         #expect(mentoring.next.first?.badge.masked == true)
         #expect(mentoring.next.first?.badge.name == "")
         #expect(mentoring.next.first?.badge.description == "")
         #expect(mentoring.next.first?.threshold == 0, "a hidden badge's requirement stays hidden")
         _ = try await f.completeSession("s1")
-        let after = try f.ledger.achievementsPage(org: "acme", user: "ana").0
+        let after = try await f.ledger.achievementsPage(org: "acme", user: "ana").0
         let earned = try #require(after.tracks.first { $0.track.role == "mentor" }?.earned.first)
         #expect(earned.badge.name == "First Session Led")
         #expect(earned.badge.masked == false)
@@ -87,7 +87,7 @@ struct ScenarioTests {
     @Test func onboardingBadgesAreVisibleFromTheStart() async throws {
         let f = try LedgerFixture()
         try await f.enable()
-        let page = try f.ledger.achievementsPage(org: "acme", user: "newcomer").0
+        let page = try await f.ledger.achievementsPage(org: "acme", user: "newcomer").0
         let next = Dictionary(uniqueKeysWithValues: page.tracks.map { ($0.track.path, $0.next.first) })
         #expect(next["Personal"]??.badge.name == "All Set Up")
         #expect(next["Feedback"]??.badge.name == "First Feedback")
@@ -103,22 +103,22 @@ struct ScenarioTests {
         try await f.record(.profileCompleted)
         _ = try await f.completeSession("s1")
         #expect(outcome.awarded.isEmpty)
-        #expect(throws: LedgerError.badgesUnavailable("badges are only available on the PROFESSIONAL and ENTERPRISE tiers; organization 'acme' is on the FREE tier")) {
-            try f.ledger.achievements(org: "acme", user: "ana")
+        await #expect(throws: LedgerError.badgesUnavailable("badges are only available on the PROFESSIONAL and ENTERPRISE tiers; organization 'acme' is on the FREE tier")) {
+            try await f.ledger.achievements(org: "acme", user: "ana")
         }
         // Professional but switched off: still nothing, and a clear reason.
         _ = try await f.ledger.configureOrganization(id: "acme", tier: .professional, badgesEnabled: false)
         try await f.record(.coachingItemSaved)
-        #expect(throws: LedgerError.badgesUnavailable("badges are disabled for organization 'acme'")) {
-            try f.ledger.achievements(org: "acme", user: "ana")
+        await #expect(throws: LedgerError.badgesUnavailable("badges are disabled for organization 'acme'")) {
+            try await f.ledger.achievements(org: "acme", user: "ana")
         }
         // On again: what the stored activity earned is awarded now.
         let (org, awarded) = try await f.ledger.configureOrganization(id: "acme", tier: nil, badgesEnabled: true)
         #expect(org.badgesAvailable)
         #expect(awarded == 4)
-        #expect(try f.awardIDs() == ["feedback-1", "personal-profile", "mentoring-mentor-1", "coaching-1"])
+        #expect(try await f.awardIDs() == ["feedback-1", "personal-profile", "mentoring-mentor-1", "coaching-1"])
         try f.reopen()
-        #expect(try f.awardIDs().count == 4)
+        #expect(try await f.awardIDs().count == 4)
     }
 
     @Test func badgeSurvivesCancellationOfTheSessionThatEarnedIt() async throws {
@@ -127,9 +127,9 @@ struct ScenarioTests {
         let outcome = try await f.completeSession("s1")
         #expect(outcome.awarded.map(\.badge.id) == ["mentoring-mentor-1"])
         try await f.record(.sessionCancelled(sessionID: "s1"))
-        #expect(try f.awardIDs() == ["mentoring-mentor-1"])
+        #expect(try await f.awardIDs() == ["mentoring-mentor-1"])
         try f.reopen()
-        #expect(try f.awardIDs() == ["mentoring-mentor-1"])
+        #expect(try await f.awardIDs() == ["mentoring-mentor-1"])
     }
 
     @Test func completionBeforeBookingCountsWhenTheBookingArrives() async throws {
@@ -144,13 +144,13 @@ struct ScenarioTests {
         let f = try LedgerFixture()
         try await f.enable()
         for _ in 0..<3 { try await f.record(.feedbackReceived) }
-        #expect(try f.awardIDs() == ["feedback-1"])
+        #expect(try await f.awardIDs() == ["feedback-1"])
         let v2 = try CatalogLoader.load(data: Catalog.bundledJSON(version: 2, extraBadges: [[
             "id": "feedback-3", "path": "Feedback Streaks", "level": 1, "name": "Three Voices", "description": "Received 3 feedback responses",
             "metric": "feedback_received", "threshold": 3, "visibility": "HIDDEN",
         ]]))
         try f.reopen(catalog: v2)
-        let awards = try f.ledger.achievements(org: "acme", user: "ana").compactMap { a -> AwardRecord? in
+        let awards = try await f.ledger.achievements(org: "acme", user: "ana").compactMap { a -> AwardRecord? in
             if case .award(let e) = a { return e.award } else { return nil }
         }
         let backfilled = try #require(awards.first { $0.badgeID == "feedback-3" })
@@ -158,7 +158,7 @@ struct ScenarioTests {
         #expect(awards.first { $0.badgeID == "feedback-1" }?.backfilled == false)
         // Opening again with the same version backfills nothing more.
         try f.reopen(catalog: v2)
-        #expect(try f.awardIDs() == ["feedback-1", "feedback-3"])
+        #expect(try await f.awardIDs() == ["feedback-1", "feedback-3"])
     }
 
     @Test func certificatesShareLinksAndSeen() async throws {
@@ -168,18 +168,18 @@ struct ScenarioTests {
         try await f.record(.profileCompleted)
         f.clock.advance(seconds: 10)
         let certificate = try await f.ledger.issueCertificate(org: "acme", user: "ana", title: "Customer Hero", text: "For Q3", issuer: "Dana")
-        #expect(try f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).count == 2)
-        guard case .certificate(let first) = try f.ledger.achievements(org: "acme", user: "ana").first else {
+        #expect(try await f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).count == 2)
+        guard case .certificate(let first) = try await f.ledger.achievements(org: "acme", user: "ana").first else {
             Issue.record("the newest achievement should be the certificate"); return
         }
         #expect(first.id == certificate.id)
         #expect(try await f.ledger.markSeen(org: "acme", user: "ana", badgeIDs: ["personal-profile"], certificateIDs: [], all: false) == 1)
-        #expect(try f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).count == 1)
+        #expect(try await f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).count == 1)
         #expect(try await f.ledger.markSeen(org: "acme", user: "ana", badgeIDs: [], certificateIDs: [], all: true) == 1)
 
         let link = try await f.ledger.createShareLink(org: "acme", user: "ana", badgeID: "personal-profile")
         #expect(link.token.count >= 32)
-        let shared = try f.ledger.resolveShareLink(token: link.token)
+        let shared = try await f.ledger.resolveShareLink(token: link.token)
         #expect(shared == SharedAward(badgeName: "All Set Up", badgeDescription: "Completed your profile", displayName: "Ana Lima",
                                       awardedAt: f.clock.now().adding(seconds: -10)))
         await #expect(throws: LedgerError.notFound("user 'ana' has no award of badge 'feedback-1'")) {
@@ -189,10 +189,10 @@ struct ScenarioTests {
             try await f.ledger.revokeShareLink(org: "acme", user: "bo", token: link.token)
         }
         try await f.ledger.revokeShareLink(org: "acme", user: "ana", token: link.token)
-        #expect(throws: LedgerError.notFound("no such share link, or it was revoked")) { try f.ledger.resolveShareLink(token: link.token) }
+        await #expect(throws: LedgerError.notFound("no such share link, or it was revoked")) { try await f.ledger.resolveShareLink(token: link.token) }
         try f.reopen()
-        #expect(throws: LedgerError.notFound("no such share link, or it was revoked")) { try f.ledger.resolveShareLink(token: link.token) }
-        #expect(try f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).isEmpty)
+        await #expect(throws: LedgerError.notFound("no such share link, or it was revoked")) { try await f.ledger.resolveShareLink(token: link.token) }
+        #expect(try await f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).isEmpty)
     }
 
     @Test func reportsCountEligibleEarnedAndInProgress() async throws {
@@ -203,12 +203,12 @@ struct ScenarioTests {
         }
         for n in 1...5 { _ = try await f.completeSession("a\(n)", user: "ana") }
         _ = try await f.completeSession("b1", user: "bo")
-        let summary = try #require(try f.ledger.listBadges(org: "acme").first { $0.badge.id == "mentoring-mentor-5" })
+        let summary = try #require(try await f.ledger.listBadges(org: "acme").first { $0.badge.id == "mentoring-mentor-5" })
         #expect((summary.eligible, summary.earned, summary.inProgress) == (2, 1, 1))
-        let rows = try f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-5")
+        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-5")
         #expect(rows.map(\.userID) == ["ana", "bo"])
         #expect(rows[1].status == .inProgress(current: 1) && rows[1].threshold == 5 && rows[1].displayName == "BO")
-        #expect(throws: LedgerError.notFound("no badge 'nope' in the catalog")) { try f.ledger.badgeReport(org: "acme", badgeID: "nope") }
+        await #expect(throws: LedgerError.notFound("no badge 'nope' in the catalog")) { try await f.ledger.badgeReport(org: "acme", badgeID: "nope") }
     }
 
     @Test func badEventsAreRefusedNamingTheField() async throws {
@@ -227,9 +227,9 @@ struct ReportCoverageTests {
         let f = try LedgerFixture()
         try await f.enable()
         _ = try await f.completeSession("s1", user: "walk-in")
-        let rows = try f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1")
+        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1")
         #expect(rows.map(\.userID) == ["walk-in"])
         // Restricted to a program, only that program's participants count.
-        #expect(try f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1", program: "p1").isEmpty)
+        #expect(try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1", program: "p1").isEmpty)
     }
 }

@@ -48,8 +48,8 @@ final class LedgerFixture {
         return try await record(.sessionCompleted(sessionID: id), user: user)
     }
 
-    func awardIDs(_ user: String = "ana", org: String = "acme") throws -> Set<String> {
-        Set(try ledger.achievements(org: org, user: user).compactMap { if case .award(let a) = $0 { return a.badge.id } else { return nil } })
+    func awardIDs(_ user: String = "ana", org: String = "acme") async throws -> Set<String> {
+        Set(try await ledger.achievements(org: org, user: user).compactMap { if case .award(let a) = $0 { return a.badge.id } else { return nil } })
     }
 }
 

@@ -1,0 +1,51 @@
+import Glibc
+import Synchronization
+import Badges
+
+/// What part of the ledger's state an operation reads or changes. A store holding everything
+/// in memory ignores it; a shared database loads just that part (and, to change it, locks it).
+enum LedgerScope: Sendable {
+    /// The user, organization and event id of each event.
+    case events([ActivityEvent])
+    /// One user: state, awards, registrations, certificates, digest subscription.
+    case user(UserKey)
+    /// An organization's settings with every user it has, for its reports and its switch.
+    case organization(String)
+    /// A share link, and the user it points at.
+    case shareLink(String)
+    /// Users with a scheduled session ending by then, for the sweeper.
+    case dueSessions(Instant)
+    /// Digest subscriptions, the outbox, and what digests are made of.
+    case digests
+    /// The applied catalog version; every user too when `version` is newer (a backfill).
+    case catalog(version: Int)
+}
+
+/// Where the ledger's state lives. Operations are written once, as functions of a
+/// `LedgerState` that return the rows they changed; a store runs them.
+protocol LedgerStore: Sendable {
+    /// Runs `body` on the state in `scope` and returns once its writes are durable. Changes a
+    /// body makes to the state without a write are not kept past the call by every store.
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T
+    /// Runs `body` on a consistent view of the state in `scope`.
+    func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T
+    /// `write`, waited for on this thread without the concurrency runtime: for start-up,
+    /// which may run on one of its few threads.
+    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T
+    /// Finishes what is queued and releases the store.
+    func close()
+}
+
+/// Waits on this thread for a result another thread delivers.
+final class Outcome<T: Sendable>: Sendable {
+    private let result = Mutex<Result<T, any Error>?>(nil)
+
+    func deliver(_ value: Result<T, any Error>) { result.withLock { $0 = value } }
+
+    func wait() throws -> T {
+        while true {
+            if let value = result.withLock({ $0 }) { return try value.get() }
+            usleep(500)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Badges
+import Synchronization
+
+/// The embedded store: all state in memory, loaded when it opens, and every change written
+/// through a group committer to SQLite (WAL) before its caller is answered.
+///
+/// The file is read only at start. That keeps storage reads off the request path entirely,
+/// at the price of memory proportional to users and events (see the README).
+final class SQLiteLedgerStore: LedgerStore {
+    private let state: Mutex<LedgerState>
+    let committer: GroupCommitter
+    private let checkpointer: Checkpointer
+
+    init(path: String, evaluator: Evaluator, options: LedgerOptions) throws {
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
+        // Keep the working set in SQLite's own cache and read the rest through mmap, so that
+        // B-tree lookups on the write path do not copy pages in from the kernel.
+        try db.execute("PRAGMA cache_size = -262144")
+        try db.execute("PRAGMA mmap_size = 1073741824")
+        // Checkpoints run on their own thread (Checkpointer), mostly outside commits; the
+        // writer's own automatic checkpoint stays as a backstop, rare and by then short, which
+        // lets the WAL start over, and the size limit then truncates the file.
+        try db.execute("PRAGMA wal_autocheckpoint = 16384")
+        try db.execute("PRAGMA journal_size_limit = 67108864")
+        try Migrations.migrate(db)
+        var loaded = try LedgerLoader.load(db, evaluator: evaluator)
+        loaded.catalogVersion = try LedgerLoader.catalogVersions(db).last?.version ?? 0
+        state = Mutex(loaded)
+        committer = GroupCommitter(writer: try SQLiteWriter(db), maxBatch: options.maxBatch)
+        checkpointer = try Checkpointer(path: path)
+    }
+
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T {
+        // Unchecked: the hot path; the committer resumes each continuation exactly once.
+        try await withUnsafeThrowingContinuation { continuation in
+            state.withLock { s in
+                do {
+                    let (value, writes) = try body(&s)
+                    // Enqueued under the state lock, so commits keep the order of the changes.
+                    // A body that writes nothing (a duplicate event) still waits for the batch
+                    // in flight, which holds the original if that is not yet durable.
+                    committer.enqueue(writes) { result in continuation.resume(with: result.map { value }) }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T {
+        let outcome = Outcome<T>()
+        try state.withLock { s in
+            let (value, writes) = try body(&s)
+            committer.enqueue(writes) { result in outcome.deliver(result.map { value }) }
+        }
+        return try outcome.wait()
+    }
+
+    func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
+        try state.withLock { try body($0) }
+    }
+
+    func close() {
+        committer.stop()
+        checkpointer.stop()
+    }
+}
