@@ -33,9 +33,10 @@ let package = Package(
         .target(name: "RPC", dependencies: ["RPCCore", "Wire", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
         // The badge domain: catalog, evaluation, progress. Pure Swift, no I/O.
         .target(name: "Badges", path: "Sources/Badges", resources: [.copy("Catalog")]),
-        // Durable state: SQLite (WAL) behind a group committer, evaluation in memory.
+        // Durable state: SQLite (WAL) behind a group committer, or PostgreSQL shared by servers.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite"], path: "Sources/BadgeStore"),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite", "CPostgres"], path: "Sources/BadgeStore"),
         // E-mail digests: scheduling, the outbox, SMTP through libcurl.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Digests", dependencies: ["Badges", "BadgeStore", "CCurl"], path: "Sources/Digests"),

@@ -14,6 +14,8 @@ public struct LedgerOptions: Sendable {
     public var synchronousFull = true
     /// Most writes committed in one transaction.
     public var maxBatch = 20_000
+    /// PostgreSQL: connections in the pool, each committing one batch at a time.
+    public var postgresConnections = 4
 
     public init() {}
 }
@@ -35,6 +37,16 @@ public final class BadgeLedger: Sendable {
     public convenience init(path: String, catalog: Catalog, clock: any BadgeClock = SystemClock(), options: LedgerOptions = LedgerOptions()) throws {
         let evaluator = Evaluator(catalog: catalog)
         try self.init(store: SQLiteLedgerStore(path: path, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock)
+    }
+
+    /// Opens the store `location` names: a `postgres://` or `postgresql://` URL, else a SQLite file path.
+    public convenience init(location: String, catalog: Catalog, clock: any BadgeClock = SystemClock(), options: LedgerOptions = LedgerOptions()) throws {
+        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+            let evaluator = Evaluator(catalog: catalog)
+            try self.init(store: PostgresLedgerStore(url: location, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock)
+        } else {
+            try self.init(path: location, catalog: catalog, clock: clock, options: options)
+        }
     }
 
     init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock) throws {

@@ -22,9 +22,7 @@ final class GroupCommitter: @unchecked Sendable {
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
     private let queue = Mutex(Queue())
-    // Heap-allocated so that their addresses stay fixed, as pthreads requires.
-    private let wakeup = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let wakeupLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wakeup = Wakeup()
     private let maxBatch: Int
     private let finished = Mutex(false)
 
@@ -35,16 +33,7 @@ final class GroupCommitter: @unchecked Sendable {
     init(writer: SQLiteWriter, maxBatch: Int = 20_000) {
         self.writer = writer
         self.maxBatch = maxBatch
-        pthread_mutex_init(wakeupLock, nil)
-        pthread_cond_init(wakeup, nil)
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            let committer = Unmanaged<GroupCommitter>.fromOpaque(raw!).takeRetainedValue()
-            committer.run()
-            return nil
-        }, context)
-        pthread_detach(thread)
+        Wakeup.startThread { self.run() }
     }
 
     /// Queues writes; `completion` runs on the committer thread once they are durable.
@@ -57,27 +46,19 @@ final class GroupCommitter: @unchecked Sendable {
             return nil
         }
         if let rejected { return completion(.failure(rejected)) }
-        pthread_mutex_lock(wakeupLock)
-        pthread_cond_signal(wakeup)
-        pthread_mutex_unlock(wakeupLock)
+        wakeup.signal()
     }
 
     /// Commits what is queued, then stops the thread.
     func stop() {
         queue.withLock { $0.stopping = true }
-        pthread_mutex_lock(wakeupLock)
-        pthread_cond_signal(wakeup)
-        pthread_mutex_unlock(wakeupLock)
+        wakeup.signal()
         while !finished.withLock({ $0 }) { usleep(1000) }
     }
 
     private func run() {
         while true {
-            pthread_mutex_lock(wakeupLock)
-            while queue.withLock({ $0.pending.isEmpty && !$0.stopping }) {
-                pthread_cond_wait(wakeup, wakeupLock)
-            }
-            pthread_mutex_unlock(wakeupLock)
+            wakeup.wait { queue.withLock { $0.pending.isEmpty && !$0.stopping } }
             let (batch, stopping) = queue.withLock { q -> ([Pending], Bool) in
                 var taken = 0
                 var writes = 0

@@ -83,20 +83,8 @@ enum LedgerLoader {
             SELECT org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature
             FROM events ORDER BY seq
             """).query { row in
-            let kind: ActivityEvent.Kind
-            switch EventKindCode(rawValue: row.int(3)) {
-            case .sessionScheduled:
-                kind = .sessionScheduled(sessionID: row.text(6), role: row.text(7), programID: row.text(8), scheduledEnd: Instant(milliseconds: row.int(9)))
-            case .sessionCompleted: kind = .sessionCompleted(sessionID: row.text(6))
-            case .sessionCancelled: kind = .sessionCancelled(sessionID: row.text(6))
-            case .feedbackReceived: kind = .feedbackReceived
-            case .coachingItemSaved: kind = .coachingItemSaved
-            case .qaReviewCompleted: kind = .qaReviewCompleted
-            case .qaReviewReceived: kind = .qaReviewReceived
-            case .profileCompleted: kind = .profileCompleted
-            case .featureUsed: kind = .featureUsed(name: row.text(10))
-            case nil: return
-            }
+            guard let kind = ActivityEvent.Kind(code: row.int(3), session: row.text(6), role: row.text(7), program: row.text(8),
+                                                scheduledEnd: row.int(9), feature: row.text(10)) else { return }
             let event = ActivityEvent(organizationID: row.text(0), eventID: row.text(1), userID: row.text(2),
                                       occurredAt: Instant(milliseconds: row.int(4)), kind: kind)
             events.append((event, Instant(milliseconds: row.int(5))))

@@ -26,3 +26,38 @@ enum EventKindCode: Int64 {
     case sessionScheduled = 1, sessionCompleted, sessionCancelled, feedbackReceived, coachingItemSaved
     case qaReviewCompleted, qaReviewReceived, profileCompleted, featureUsed
 }
+
+extension EventKindCode {
+    init(_ kind: ActivityEvent.Kind) {
+        switch kind {
+        case .sessionScheduled: self = .sessionScheduled
+        case .sessionCompleted: self = .sessionCompleted
+        case .sessionCancelled: self = .sessionCancelled
+        case .feedbackReceived: self = .feedbackReceived
+        case .coachingItemSaved: self = .coachingItemSaved
+        case .qaReviewCompleted: self = .qaReviewCompleted
+        case .qaReviewReceived: self = .qaReviewReceived
+        case .profileCompleted: self = .profileCompleted
+        case .featureUsed: self = .featureUsed
+        }
+    }
+}
+
+extension ActivityEvent.Kind {
+    /// The kind a stored event row describes; nil for a code this build does not know.
+    init?(code: Int64, session: String, role: String, program: String, scheduledEnd: Int64, feature: String) {
+        switch EventKindCode(rawValue: code) {
+        case .sessionScheduled:
+            self = .sessionScheduled(sessionID: session, role: role, programID: program, scheduledEnd: Instant(milliseconds: scheduledEnd))
+        case .sessionCompleted: self = .sessionCompleted(sessionID: session)
+        case .sessionCancelled: self = .sessionCancelled(sessionID: session)
+        case .feedbackReceived: self = .feedbackReceived
+        case .coachingItemSaved: self = .coachingItemSaved
+        case .qaReviewCompleted: self = .qaReviewCompleted
+        case .qaReviewReceived: self = .qaReviewReceived
+        case .profileCompleted: self = .profileCompleted
+        case .featureUsed: self = .featureUsed(name: feature)
+        case nil: return nil
+        }
+    }
+}

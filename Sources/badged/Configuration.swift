@@ -19,16 +19,20 @@ struct Configuration {
     var smtpRelay: String?
     var smtpFrom = "badges@localhost"
     var digestIntervalMilliseconds = 1000
+    var storeConnections = 4
 
     static let help = """
     badged: the badges service (gRPC over HTTP/2).
 
     usage: badged [options]
       --listen HOST:PORT       where to listen (BADGES_LISTEN; default 127.0.0.1:50051)
-      --store PATH             SQLite store, created if missing (BADGES_STORE; default badges.sqlite)
+      --store PATH|URL         SQLite file, created if missing, or postgres://USER@HOST:PORT/DB
+                               shared by several servers (BADGES_STORE; default badges.sqlite)
+      --store-connections N    PostgreSQL connections in the pool (BADGES_STORE_CONNECTIONS; default 4)
       --catalog PATH           catalog JSON (BADGES_CATALOG; default: the bundled catalog)
       --token-key-file PATH    HMAC key for bearer tokens, hex (BADGES_TOKEN_KEY_FILE;
-                               default STORE.key, created with a random key if missing)
+                               default STORE.key, created with a random key if missing;
+                               with PostgreSQL one of the two is required: servers share it)
       --token-key HEX          the key itself (BADGES_TOKEN_KEY)
       --tls-cert PATH          PEM certificate chain; with --tls-key serves TLS (ALPN h2)
       --tls-key PATH           PEM private key (BADGES_TLS_CERT / BADGES_TLS_KEY)
@@ -54,6 +58,7 @@ struct Configuration {
             "tls-cert": "BADGES_TLS_CERT", "tls-key": "BADGES_TLS_KEY", "event-loops": "BADGES_EVENT_LOOPS",
             "grace": "BADGES_GRACE", "sweep-interval-ms": "BADGES_SWEEP_INTERVAL_MS",
             "smtp-relay": "BADGES_SMTP_RELAY", "smtp-from": "BADGES_SMTP_FROM", "digest-interval-ms": "BADGES_DIGEST_INTERVAL_MS",
+            "store-connections": "BADGES_STORE_CONNECTIONS",
         ]
         for (flag, variable) in names { if let v = environment[variable] { values[flag] = v } }
         var rest = arguments[...]
@@ -101,7 +106,23 @@ struct Configuration {
             guard let ms = Int(digest), ms >= 10 else { throw Invalid(description: "--digest-interval-ms must be at least 10") }
             c.digestIntervalMilliseconds = ms
         }
+        if let connections = values["store-connections"] {
+            guard let n = Int(connections), (1...256).contains(n) else { throw Invalid(description: "--store-connections must be 1 to 256, got '\(connections)'") }
+            c.storeConnections = n
+        }
+        if c.storeIsPostgres && c.tokenKey == nil && c.tokenKeyFile == nil {
+            throw Invalid(description: "with a PostgreSQL store, give --token-key-file or --token-key: every server sharing the store must check tokens with the same key")
+        }
         return c
+    }
+
+    var storeIsPostgres: Bool { store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") }
+
+    /// The store for logs: a URL without its password.
+    var storeForDisplay: String {
+        guard storeIsPostgres, let at = store.firstIndex(of: "@"), let scheme = store.range(of: "://"),
+              let colon = store[scheme.upperBound..<at].firstIndex(of: ":") else { return store }
+        return String(store[..<colon]) + ":***" + String(store[at...])
     }
 
     var keyFilePath: String { tokenKeyFile ?? store + ".key" }

@@ -35,7 +35,9 @@ let server: GRPCServer
 do {
     catalog = try configuration.catalog.map { try CatalogLoader.load(path: $0) } ?? CatalogLoader.bundled()
     let key = try configuration.resolveTokenKey()
-    ledger = try BadgeLedger(path: configuration.store, catalog: catalog)
+    var options = LedgerOptions()
+    options.postgresConnections = configuration.storeConnections
+    ledger = try BadgeLedger(location: configuration.store, catalog: catalog, options: options)
     let tls = try configuration.tlsCertificate.map { try TLSContext.server(certificateFile: $0, keyFile: configuration.tlsKey!) }
     let routes = BadgeService.routes(ledger: ledger, authority: TokenAuthority(key: key)) { Int64(Date().timeIntervalSince1970) }
     server = try GRPCServer(
@@ -47,9 +49,9 @@ do {
 
 let scheme = configuration.tlsCertificate == nil ? "h2c" : "TLS"
 let address = "\(configuration.host):\(server.port)"
-Log.info("listening", ["address": address, "transport": scheme, "store": configuration.store,
+Log.info("listening", ["address": address, "transport": scheme, "store": configuration.storeForDisplay,
                        "catalog_version": "\(catalog.version)", "badges": "\(catalog.badges.count)"])
-StandardOutput.line("badged listening on \(address) (\(scheme)), store \(configuration.store), catalog v\(catalog.version) with \(catalog.badges.count) badges")
+StandardOutput.line("badged listening on \(address) (\(scheme)), store \(configuration.storeForDisplay), catalog v\(catalog.version) with \(catalog.badges.count) badges")
 // badgectl is built beside badged; name it by its path when it is there.
 let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("badgectl").path
 let badgectl = FileManager.default.isExecutableFile(atPath: here) ? here : "badgectl"

@@ -108,10 +108,10 @@ struct DigestTests {
         _ = try await f.ledger.updateDigestSubscription(org: "acme", user: "ana", sub)
     }
 
-    @Test func dueDigestArrivesOnceWithTheRightBadges() async throws {
+    @Test(arguments: StoreKind.allCases) func dueDigestArrivesOnceWithTheRightBadges(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(store: store)
         f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
         try await f.enable()
         try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
@@ -133,10 +133,10 @@ struct DigestTests {
         #expect(text.contains("<b>All Set Up</b>"), "the HTML part lists the badges too")
     }
 
-    @Test func nothingNewMeansNoMail() async throws {
+    @Test(arguments: StoreKind.allCases) func nothingNewMeansNoMail(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(store: store)
         f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
         try await f.enable()
         try await subscribe(f)
@@ -147,9 +147,9 @@ struct DigestTests {
         #expect(try await f.ledger.outbox().map(\.state) == [.empty])
     }
 
-    @Test func relayDownMeansRetryThatSucceedsOnce() async throws {
+    @Test(arguments: StoreKind.allCases) func relayDownMeansRetryThatSucceedsOnce(store: StoreKind) async throws {
         let mail = MailCatcher()
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(store: store)
         f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
         try await f.enable()
         try await subscribe(f)
@@ -168,10 +168,10 @@ struct DigestTests {
         #expect(mail.messages().count == 1)
     }
 
-    @Test func restartBetweenDueTimeAndSendSendsOnce() async throws {
+    @Test(arguments: StoreKind.allCases) func restartBetweenDueTimeAndSendSendsOnce(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(store: store)
         f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
         try await f.enable()
         try await subscribe(f)
@@ -188,7 +188,7 @@ struct DigestTests {
         #expect(mail.messages().count == 1)
     }
 
-    @Test func dailyAndWeeklyAcrossDaylightSavingChanges() async throws {
+    @Test(arguments: StoreKind.allCases) func dailyAndWeeklyAcrossDaylightSavingChanges(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
         for (frequency, weekday, start, end, expected) in [
@@ -199,7 +199,7 @@ struct DigestTests {
             // Weekly on Sundays at 01:30 across the autumn change.
             (.weekly, 7, "2026-10-20T12:00:00Z", "2026-11-10T12:00:00Z", ["2026-W43", "2026-W44", "2026-W45"]),
         ] {
-            let f = try LedgerFixture()
+            let f = try LedgerFixture(store: store)
             f.clock.set(Self.instant(start))
             try await f.enable()
             try await subscribe(f, frequency, weekday: weekday, time: frequency == .daily && start.hasPrefix("2026-03") ? "02:30" : "01:30", zone: "America/New_York")

@@ -7,10 +7,10 @@ import Testing
 /// from scratch over the events the store kept.
 @Suite("Incremental equals recomputed")
 struct PropertyTests {
-    @Test(arguments: 1...12)
-    func randomInterleavings(seed: UInt64) async throws {
+    @Test(arguments: StoreKind.allCases, 1...12)
+    func randomInterleavings(store: StoreKind, seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
-        let f = try LedgerFixture()
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         let users = ["ana", "bo", "cy"]
         var usedIDs: [String] = []
@@ -39,8 +39,7 @@ struct PropertyTests {
         f.clock.advance(seconds: 7200)
 
         // Recompute: replay the stored log in order, at the times the events were recorded.
-        let db = try SQLiteDatabase(path: f.path)
-        let stored = try LedgerLoader.events(db)
+        let stored = try f.storedEvents()
         #expect(Set(stored.map(\.event.eventID)).count == stored.count, "the log holds each event id once")
         let evaluator = Evaluator(catalog: f.catalog)
         let org = Organization(id: "acme", tier: .enterprise, badgesEnabled: true)

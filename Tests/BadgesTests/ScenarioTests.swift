@@ -6,8 +6,8 @@ import Testing
 /// Scenarios from the two product documents, against a real SQLite store.
 @Suite("Scenarios")
 struct ScenarioTests {
-    @Test func mentorCrossesOneFiveAndTenSessions() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func mentorCrossesOneFiveAndTenSessions(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         var awardsAt: [Int: [String]] = [:]
         for n in 1...10 {
@@ -22,8 +22,8 @@ struct ScenarioTests {
         #expect(eleventh.progress.first?.badge.masked == true)
     }
 
-    @Test func sessionCountsWhenItsTimePassesWithoutCompletion() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func sessionCountsWhenItsTimePassesWithoutCompletion(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         try await f.record(.sessionScheduled(sessionID: "s1", role: "mentee", programID: "p1", scheduledEnd: f.clock.now().adding(seconds: 3600)))
         #expect(try await f.awardIDs().isEmpty)
@@ -39,8 +39,8 @@ struct ScenarioTests {
         #expect(award.award.eventID == "evt-1")
     }
 
-    @Test func cancelledSessionNeverCounts() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func cancelledSessionNeverCounts(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         try await f.record(.sessionScheduled(sessionID: "s1", role: "mentor", programID: "p1", scheduledEnd: f.clock.now().adding(seconds: 60)))
         try await f.record(.sessionCancelled(sessionID: "s1"))
@@ -52,8 +52,8 @@ struct ScenarioTests {
         #expect(page.lifetimeStats.first { $0.key.metric == .sessionsCompleted }?.value == nil)
     }
 
-    @Test func theSameEventTwiceChangesNothing() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func theSameEventTwiceChangesNothing(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         let first = try await f.record(.feedbackReceived, id: "fb-1")
         let second = try await f.record(.feedbackReceived, id: "fb-1")
@@ -67,8 +67,8 @@ struct ScenarioTests {
         #expect(try await f.record(.feedbackReceived, id: "fb-1").duplicate, "duplicates are recognised after a restart")
     }
 
-    @Test func hiddenBadgesShowNoNameUntilEarned() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func hiddenBadgesShowNoNameUntilEarned(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "mentor", displayName: "Ana"))
         let before = try await f.ledger.achievementsPage(org: "acme", user: "ana").0
@@ -84,8 +84,8 @@ struct ScenarioTests {
         #expect(earned.badge.masked == false)
     }
 
-    @Test func onboardingBadgesAreVisibleFromTheStart() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func onboardingBadgesAreVisibleFromTheStart(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         let page = try await f.ledger.achievementsPage(org: "acme", user: "newcomer").0
         let next = Dictionary(uniqueKeysWithValues: page.tracks.map { ($0.track.path, $0.next.first) })
@@ -96,8 +96,8 @@ struct ScenarioTests {
         #expect(next["QA Reviewers"]??.badge.masked == true)
     }
 
-    @Test func disabledOrFreeOrganizationGetsNothingThenWhatItEarned() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func disabledOrFreeOrganizationGetsNothingThenWhatItEarned(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         _ = try await f.ledger.configureOrganization(id: "acme", tier: .free, badgesEnabled: true)
         let outcome = try await f.record(.feedbackReceived)
         try await f.record(.profileCompleted)
@@ -121,8 +121,8 @@ struct ScenarioTests {
         #expect(try await f.awardIDs().count == 4)
     }
 
-    @Test func badgeSurvivesCancellationOfTheSessionThatEarnedIt() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func badgeSurvivesCancellationOfTheSessionThatEarnedIt(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         let outcome = try await f.completeSession("s1")
         #expect(outcome.awarded.map(\.badge.id) == ["mentoring-mentor-1"])
@@ -132,16 +132,16 @@ struct ScenarioTests {
         #expect(try await f.awardIDs() == ["mentoring-mentor-1"])
     }
 
-    @Test func completionBeforeBookingCountsWhenTheBookingArrives() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func completionBeforeBookingCountsWhenTheBookingArrives(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         #expect(try await f.record(.sessionCompleted(sessionID: "s1")).awarded.isEmpty)
         let booked = try await f.record(.sessionScheduled(sessionID: "s1", role: "mentee", programID: "p1", scheduledEnd: f.clock.now().adding(seconds: 3600)))
         #expect(booked.awarded.map(\.badge.id) == ["mentoring-mentee-1"])
     }
 
-    @Test func newCatalogVersionBackfillsOnce() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func newCatalogVersionBackfillsOnce(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         for _ in 0..<3 { try await f.record(.feedbackReceived) }
         #expect(try await f.awardIDs() == ["feedback-1"])
@@ -161,8 +161,8 @@ struct ScenarioTests {
         #expect(try await f.awardIDs() == ["feedback-1", "feedback-3"])
     }
 
-    @Test func certificatesShareLinksAndSeen() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func certificatesShareLinksAndSeen(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
         try await f.record(.profileCompleted)
@@ -195,8 +195,8 @@ struct ScenarioTests {
         #expect(try await f.ledger.achievements(org: "acme", user: "ana", unseenOnly: true).isEmpty)
     }
 
-    @Test func reportsCountEligibleEarnedAndInProgress() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func reportsCountEligibleEarnedAndInProgress(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         for (user, role) in [("ana", "mentor"), ("bo", "mentor"), ("cy", "mentee")] {
             try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: user, programID: "p1", role: role, displayName: user.uppercased()))
@@ -211,8 +211,8 @@ struct ScenarioTests {
         await #expect(throws: LedgerError.notFound("no badge 'nope' in the catalog")) { try await f.ledger.badgeReport(org: "acme", badgeID: "nope") }
     }
 
-    @Test func badEventsAreRefusedNamingTheField() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func badEventsAreRefusedNamingTheField(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         let event = ActivityEvent(organizationID: "acme", eventID: "", userID: "ana", occurredAt: f.clock.now(), kind: .feedbackReceived)
         await #expect(throws: LedgerError.invalidArgument("event.event_id is required")) { try await f.ledger.record(event) }
         await #expect(throws: LedgerError.invalidArgument("event.session_scheduled.role is required (mentor, mentee, ...)")) {
@@ -223,8 +223,8 @@ struct ScenarioTests {
 
 @Suite("Reports include unregistered earners")
 struct ReportCoverageTests {
-    @Test func earnersWithoutRegistrationAreListed() async throws {
-        let f = try LedgerFixture()
+    @Test(arguments: StoreKind.allCases) func earnersWithoutRegistrationAreListed(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
         try await f.enable()
         _ = try await f.completeSession("s1", user: "walk-in")
         let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1")

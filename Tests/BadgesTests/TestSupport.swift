@@ -1,34 +1,70 @@
 import Badges
-import BadgeStore
+@testable import BadgeStore
 import Foundation
+import Testing
 
-/// A ledger on a fresh SQLite file in a temporary folder, with a clock the test moves.
+/// The stores the domain's tests run against, each test once per store.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// The PostgreSQL server the tests use (`scripts/test` starts one and sets this).
+    static var postgresURL: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["BADGES_TEST_POSTGRES"], !url.isEmpty else {
+                throw LedgerError.unavailable("BADGES_TEST_POSTGRES is not set: run scripts/test, or start one with scripts/postgres start and export its URL")
+            }
+            return url
+        }
+    }
+}
+
+/// A ledger on a fresh store (a SQLite file in a temporary folder, or a new PostgreSQL
+/// database), with a clock the test moves.
 final class LedgerFixture {
+    let store: StoreKind
     let directory: URL
     let clock = ManualClock()
     var catalog: Catalog
     private(set) var ledger: BadgeLedger
+    /// The SQLite file, or the PostgreSQL database's URL.
+    let location: String
     private var eventNumber = 0
 
-    init(catalog: Catalog? = nil) throws {
+    init(store: StoreKind, catalog: Catalog? = nil) throws {
+        self.store = store
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.catalog = try catalog ?? CatalogLoader.bundled()
-        ledger = try BadgeLedger(path: directory.appendingPathComponent("badges.sqlite").path, catalog: self.catalog, clock: clock)
+        switch store {
+        case .sqlite:
+            location = directory.appendingPathComponent("badges.sqlite").path
+        case .postgres:
+            location = try PostgresTestDatabase.create()
+        }
+        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock)
     }
 
     deinit {
         ledger.close()
         try? FileManager.default.removeItem(at: directory)
+        if store == .postgres { PostgresTestDatabase.drop(location) }
     }
-
-    var path: String { directory.appendingPathComponent("badges.sqlite").path }
 
     /// Closes and opens the store again, as a restart would (optionally with another catalog).
     func reopen(catalog: Catalog? = nil) throws {
         ledger.close()
         if let catalog { self.catalog = catalog }
-        ledger = try BadgeLedger(path: path, catalog: self.catalog, clock: clock)
+        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock)
+    }
+
+    /// The event log as stored, in order.
+    func storedEvents() throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        switch store {
+        case .sqlite: return try LedgerLoader.events(SQLiteDatabase(path: location))
+        case .postgres: return try PostgresLoader.events(PostgresConnection(url: location))
+        }
     }
 
     func enable(_ org: String = "acme", tier: Tier = .enterprise) async throws {
@@ -63,5 +99,27 @@ extension Catalog {
         object["version"] = version
         object["badges"] = (object["badges"] as! [[String: Any]]) + extraBadges
         return try JSONSerialization.data(withJSONObject: object)
+    }
+}
+
+/// A database of its own for each test on the shared test server.
+enum PostgresTestDatabase {
+    static func create() throws -> String {
+        let server = try StoreKind.postgresURL
+        let name = "badges_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try PostgresConnection(url: server).execute("CREATE DATABASE \(name)")
+        return database(name, on: server)
+    }
+
+    static func drop(_ url: String) {
+        guard let server = try? StoreKind.postgresURL, let name = url.split(separator: "/").last else { return }
+        try? PostgresConnection(url: server).execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// `server` with its database name replaced.
+    static func database(_ name: String, on server: String) -> String {
+        var base = server
+        if let slash = base.range(of: "/", options: .backwards), base[..<slash.lowerBound].hasSuffix("/") == false { base = String(base[..<slash.lowerBound]) }
+        return base + "/" + name
     }
 }

@@ -27,16 +27,22 @@ def mint(key: bytes, org: str, scopes, expires_in=3600) -> str:
 
 
 class Badged:
-    def __init__(self, directory: pathlib.Path, *extra):
+    """One badged process: on a SQLite file in `directory`, or with `store` (a PostgreSQL URL)
+    and the token key file `key_file` that servers sharing that store share."""
+
+    def __init__(self, directory: pathlib.Path, *extra, store=None, key_file=None):
         self.directory = directory
         self.extra = extra
+        self.store = store or str(directory / "badges.sqlite")
+        self.key_file = key_file or directory / "badges.sqlite.key"
         self.start()
 
     def start(self):
         binary = swift_bin_path() / "badged"
+        key = [] if self.store.endswith(".sqlite") else ["--token-key-file", str(self.key_file)]
         self.process = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--store", str(self.directory / "badges.sqlite"),
-             "--sweep-interval-ms", "200", *map(str, self.extra)],
+            [str(binary), "--listen", "127.0.0.1:0", "--store", self.store,
+             "--sweep-interval-ms", "200", *key, *map(str, self.extra)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=self.directory)
         line = self.process.stdout.readline()
         match = re.search(r"listening on ([\d.]+:\d+)", line)
@@ -45,7 +51,7 @@ class Badged:
             raise RuntimeError(f"badged did not start: {line!r} {self.process.stderr.read()}")
         self.address = match.group(1)
         self.how_to_call = self.process.stdout.readline()
-        self.key = bytes.fromhex((self.directory / "badges.sqlite.key").read_text().strip())
+        self.key = bytes.fromhex(pathlib.Path(self.key_file).read_text().strip())
 
     def token(self, org="acme", scopes=("admin",), expires_in=3600):
         return mint(self.key, org, scopes, expires_in)

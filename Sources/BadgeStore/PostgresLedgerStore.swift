@@ -1,0 +1,173 @@
+import Badges
+import Glibc
+import Synchronization
+
+/// The shared store: several servers on one PostgreSQL, none holding state between calls.
+///
+/// A pool of connections, each on a thread of its own, takes the operations queued meanwhile
+/// as one batch (group commit): one transaction loads what their scopes name, locking the rows
+/// (organizations shared or exclusive, users exclusive), runs each operation on that state, and
+/// writes what they changed. Row locks, not this process, keep servers from losing an event or
+/// awarding a badge twice: an operation on a user sees every committed change to that user,
+/// the event id and the award have unique keys as a last line, and a batch that deadlocks or
+/// meets a key another server just inserted runs again from the start.
+final class PostgresLedgerStore: LedgerStore {
+    private let url: String
+    private let evaluator: Evaluator
+    private let queue = Mutex(JobQueue())
+    private let wakeup = Wakeup()
+    private let maxBatch: Int
+    private let running = Atomic<Int>(0)
+
+    init(url: String, evaluator: Evaluator, options: LedgerOptions) throws {
+        self.url = url
+        self.evaluator = evaluator
+        maxBatch = min(options.maxBatch, 1000)
+        try PostgresMigrations.migrate(PostgresConnection(url: url))
+        // Connect every worker now, so that a bad URL fails the start and not the first call.
+        let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
+        for connection in connections {
+            running.add(1, ordering: .relaxed)
+            Wakeup.startThread { [self] in work(connection) }
+        }
+    }
+
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T {
+        try await withUnsafeThrowingContinuation { continuation in
+            submit(Job(scope: scope, writes: true, operation: body) { continuation.resume(with: $0) })
+        }
+    }
+
+    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T {
+        let outcome = Outcome<T>()
+        submit(Job(scope: scope, writes: true, operation: body) { outcome.deliver($0) })
+        return try outcome.wait()
+    }
+
+    func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
+        try await withUnsafeThrowingContinuation { continuation in
+            submit(Job(scope: scope, writes: false, operation: { s in (try body(s), []) }) { continuation.resume(with: $0) })
+        }
+    }
+
+    func close() {
+        queue.withLock { $0.stopping = true }
+        wakeup.signal(all: true)
+        while running.load(ordering: .acquiring) > 0 { usleep(1000) }
+    }
+
+    private func submit(_ job: Job) {
+        let accepted = queue.withLock { q in
+            if q.stopping { return false }
+            q.jobs.append(job)
+            return true
+        }
+        guard accepted else { return job.finish(.failure(LedgerError.unavailable("the store is closing"))) }
+        wakeup.signal()
+    }
+
+    // MARK: - Workers
+
+    private func work(_ db: PostgresConnection) {
+        var db = db
+        while true {
+            wakeup.wait { queue.withLock { $0.jobs.isEmpty && !$0.stopping } }
+            let batch = queue.withLock { $0.take(max: maxBatch) }
+            if batch.isEmpty {
+                running.subtract(1, ordering: .releasing)
+                return
+            }
+            if !db.isHealthy, let fresh = try? PostgresConnection(url: url) { db = fresh }
+            run(batch, on: db)
+        }
+    }
+
+    /// Runs a batch in one transaction, again from the start when PostgreSQL resolved a
+    /// conflict with another transaction by aborting this one.
+    private func run(_ batch: [Job], on db: PostgresConnection) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let results = try transaction(batch, on: db)
+                for (job, result) in zip(batch, results) { job.finish(result) }
+                return
+            } catch let error as PostgresError where error.isRetryable && attempt < 20 {
+                usleep(UInt32.random(in: 100...2000) * UInt32(min(attempt, 8)))
+            } catch {
+                let failure = LedgerError.storeFailed("\(error)")
+                for job in batch { job.finish(.failure(failure)) }
+                return
+            }
+        }
+    }
+
+    private func transaction(_ batch: [Job], on db: PostgresConnection) throws -> [Result<Void, any Error>] {
+        let writes = batch[0].writes
+        try db.execute(writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            var state = try PostgresLoader(db: db, lock: writes).load(ScopePlan(batch.map(\.scope)))
+            let before = state.users
+            var rows: [LedgerWrite] = []
+            var results: [Result<Void, any Error>] = []
+            for job in batch {
+                do {
+                    rows += try job.run(&state)
+                    results.append(.success(()))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            if writes {
+                let changed = state.users.filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+                try PostgresWriter(db: db).write(rows, users: changed)
+            }
+            try db.execute(writes ? "COMMIT" : "ROLLBACK")
+            return results
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// One queued operation with its type erased: `run` keeps the value, `finish` hands it over.
+private final class Job: @unchecked Sendable {
+    let scope: LedgerScope
+    let writes: Bool
+    let run: (inout LedgerState) throws -> [LedgerWrite]
+    let finish: @Sendable (Result<Void, any Error>) -> Void
+
+    init<T: Sendable>(scope: LedgerScope, writes: Bool, operation: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
+                      deliver: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let slot = Slot<T>()
+        self.scope = scope
+        self.writes = writes
+        run = { state in
+            let (value, rows) = try operation(&state)
+            slot.value = value
+            return rows
+        }
+        finish = { result in deliver(result.map { slot.value! }) }
+    }
+}
+
+/// Set by a job's `run` on the worker thread, read by its `finish` on the same thread.
+private final class Slot<T>: @unchecked Sendable {
+    var value: T?
+}
+
+private struct JobQueue {
+    var jobs: [Job] = []
+    var stopping = false
+
+    /// The jobs at the front that are all reads or all writes, at most `max`.
+    mutating func take(max: Int) -> [Job] {
+        guard let first = jobs.first else { return [] }
+        var count = 0
+        while count < jobs.count && count < max && jobs[count].writes == first.writes { count += 1 }
+        let batch = Array(jobs.prefix(count))
+        jobs.removeFirst(count)
+        return batch
+    }
+}

@@ -1,0 +1,238 @@
+import Badges
+
+/// What a batch of operations needs from PostgreSQL: the union of their scopes.
+struct ScopePlan {
+    var events: [EventKey] = []
+    /// State and awards.
+    var users: Set<UserKey> = []
+    /// Also registrations, certificates and the digest subscription.
+    var detailedUsers: Set<UserKey> = []
+    var organizations: Set<String> = []
+    /// Settings locked for change, with every user and registration.
+    var wholeOrganizations: Set<String> = []
+    var shareTokens: [String] = []
+    var dueBy: Instant?
+    var digests = false
+    var catalogVersion: Int?
+
+    init(_ scopes: [LedgerScope]) {
+        for scope in scopes {
+            switch scope {
+            case .events(let list):
+                for event in list {
+                    events.append(EventKey(org: event.organizationID, eventID: event.eventID))
+                    users.insert(UserKey(org: event.organizationID, user: event.userID))
+                }
+            case .user(let key): detailedUsers.insert(key)
+            case .organization(let id): wholeOrganizations.insert(id)
+            case .shareLink(let token): shareTokens.append(token)
+            case .dueSessions(let now): dueBy = max(dueBy ?? now, now)
+            case .digests: digests = true
+            case .catalog(let version): catalogVersion = version
+            }
+        }
+    }
+}
+
+/// Reads the part of the state a plan names into a `LedgerState`; when `lock` is set, within
+/// the caller's transaction, taking the row locks that make read-evaluate-write safe across
+/// servers. Locks are taken in one order, organizations before users, each sorted, so that
+/// two servers' batches wait for each other rather than deadlock (PostgreSQL detects what
+/// slips through, and the batch is run again).
+struct PostgresLoader {
+    let db: PostgresConnection
+    let lock: Bool
+
+    /// A new user's row, so that there is a row to lock before their first event is stored.
+    static let emptyUser = PostgresText.bytea(UserSnapshot.encode(UserState()))
+
+    func load(_ originalPlan: ScopePlan) throws -> LedgerState {
+        var plan = originalPlan
+        var s = LedgerState()
+        if let version = plan.catalogVersion {
+            // Servers starting together apply a new catalog once: the second waits, then sees it.
+            if lock { try db.execute("LOCK TABLE catalog_versions IN EXCLUSIVE MODE") }
+            s.catalogVersion = Int(try db.query("SELECT coalesce(max(version), 0) FROM catalog_versions").int(0, 0))
+            if version > s.catalogVersion && s.catalogVersion > 0 {
+                let all = try db.query("SELECT org_id FROM organizations UNION SELECT DISTINCT org_id FROM user_states")
+                for row in 0..<all.count { plan.wholeOrganizations.insert(all.text(row, 0)) }
+            }
+        }
+        try loadShareLinks(&plan, &s)
+        if plan.digests { try loadDigests(&plan, &s) }
+        if let dueBy = plan.dueBy {
+            let due = try db.query("SELECT org_id, user_id FROM user_states WHERE next_due <= $1 ORDER BY next_due LIMIT 10000", [String(dueBy.milliseconds)])
+            for row in 0..<due.count { plan.users.insert(UserKey(org: due.text(row, 0), user: due.text(row, 1))) }
+        }
+        plan.users.formUnion(plan.detailedUsers)
+        plan.organizations.formUnion(plan.users.map(\.org))
+        plan.organizations.formUnion(plan.wholeOrganizations)
+        try loadOrganizations(plan, &s)
+        try loadUsers(plan, &s)
+        try loadDetails(plan, &s)
+        if !plan.events.isEmpty {
+            let found = try db.query("""
+                SELECT org_id, event_id FROM events WHERE (org_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+                """, [PostgresText.array(plan.events.map(\.org)), PostgresText.array(plan.events.map(\.eventID))])
+            for row in 0..<found.count { s.eventIDs.insert(EventKey(org: found.text(row, 0), eventID: found.text(row, 1))) }
+        }
+        for (key, user) in s.users {
+            if let end = user.earliestScheduledEnd { s.dueSessions.push(end, key) }
+        }
+        return s
+    }
+
+    private var forUpdate: String { lock ? " FOR UPDATE" : "" }
+
+    private func loadShareLinks(_ plan: inout ScopePlan, _ s: inout LedgerState) throws {
+        guard !plan.shareTokens.isEmpty else { return }
+        let rows = try db.query("""
+            SELECT token, org_id, user_id, badge_id, created_at, revoked FROM share_links WHERE token = ANY($1::text[]) ORDER BY token\(forUpdate)
+            """, [PostgresText.array(plan.shareTokens)])
+        for r in 0..<rows.count {
+            let link = ShareLink(token: rows.text(r, 0), organizationID: rows.text(r, 1), userID: rows.text(r, 2), badgeID: rows.text(r, 3),
+                                 createdAt: Instant(milliseconds: rows.int(r, 4)), revoked: rows.int(r, 5) != 0)
+            s.shareLinks[link.token] = link
+            plan.detailedUsers.insert(UserKey(org: link.organizationID, user: link.userID))
+        }
+    }
+
+    private func loadDigests(_ plan: inout ScopePlan, _ s: inout LedgerState) throws {
+        let subscriptions = try db.query("""
+            SELECT org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email, created_at, last_digest_at, last_period_due
+            FROM digest_subscriptions ORDER BY org_id, user_id\(forUpdate)
+            """)
+        for r in 0..<subscriptions.count {
+            let key = UserKey(org: subscriptions.text(r, 0), user: subscriptions.text(r, 1))
+            s.digests[key] = Self.digestRecord(subscriptions, r, from: 2)
+            plan.detailedUsers.insert(key)
+        }
+        let outbox = try db.query("""
+            SELECT org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body, attempts, next_attempt_at, sent_at, last_error
+            FROM digest_outbox
+            """)
+        for r in 0..<outbox.count {
+            let e = OutboxEntry(org: outbox.text(r, 0), user: outbox.text(r, 1), period: outbox.text(r, 2), dueAt: Instant(milliseconds: outbox.int(r, 3)),
+                                state: OutboxState(rawValue: Int(outbox.int(r, 4))) ?? .pending, recipient: outbox.text(r, 5), subject: outbox.text(r, 6),
+                                text: outbox.text(r, 7), html: outbox.text(r, 8), attempts: Int(outbox.int(r, 9)),
+                                nextAttemptAt: Instant(milliseconds: outbox.int(r, 10)), sentAt: outbox.optionalInt(r, 11).map(Instant.init(milliseconds:)),
+                                lastError: outbox.text(r, 12))
+            s.outbox[e.key] = e
+        }
+    }
+
+    static func digestRecord(_ rows: PostgresRows, _ r: Int, from c: Int) -> DigestRecord {
+        let subscription = DigestSubscription(enabled: rows.int(r, c) != 0, frequency: rows.int(r, c + 1) != 0 ? .weekly : .daily,
+                                              weekday: rows.optionalInt(r, c + 2).map(Int.init), hour: Int(rows.int(r, c + 3)),
+                                              minute: Int(rows.int(r, c + 4)), timeZone: rows.text(r, c + 5), email: rows.text(r, c + 6))
+        return DigestRecord(subscription: subscription, createdAt: Instant(milliseconds: rows.int(r, c + 7)),
+                            lastDigestAt: Instant(milliseconds: rows.int(r, c + 8)), lastPeriodDue: rows.optionalInt(r, c + 9).map(Instant.init(milliseconds:)))
+    }
+
+    private func loadOrganizations(_ plan: ScopePlan, _ s: inout LedgerState) throws {
+        guard !plan.organizations.isEmpty else { return }
+        let ids = PostgresText.array(plan.organizations.sorted())
+        var rows: PostgresRows
+        if lock {
+            // Every organization a write touches gets a row (with the defaults), so that there
+            // is something to lock: an event then waits while its organization's switch is
+            // being changed, and the change sees every user the event created.
+            let whole = PostgresText.array(plan.wholeOrganizations.sorted())
+            try db.query("INSERT INTO organizations (org_id, tier, badges_enabled) SELECT unnest($1::text[]), 0, 1 ON CONFLICT DO NOTHING", [ids])
+            rows = try db.query("SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[]) ORDER BY org_id FOR UPDATE", [whole])
+            let shared = try db.query("""
+                SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[]) AND NOT org_id = ANY($2::text[])
+                ORDER BY org_id FOR SHARE
+                """, [ids, whole])
+            rows.rows += shared.rows
+        } else {
+            rows = try db.query("SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[])", [ids])
+        }
+        for r in 0..<rows.count {
+            let id = rows.text(r, 0)
+            s.organizations[id] = Organization(id: id, tier: Tier(rawValue: Int(rows.int(r, 1))) ?? .unspecified, badgesEnabled: rows.int(r, 2) != 0)
+        }
+    }
+
+    private func loadUsers(_ plan: ScopePlan, _ s: inout LedgerState) throws {
+        let keys = plan.users.sorted()
+        let orgs = PostgresText.array(keys.map(\.org)), users = PostgresText.array(keys.map(\.user))
+        let whole = PostgresText.array(plan.wholeOrganizations.sorted())
+        if lock && !keys.isEmpty {
+            try db.query("""
+                INSERT INTO user_states (org_id, user_id, state) SELECT o, u, $3::bytea FROM unnest($1::text[], $2::text[]) AS k(o, u)
+                ON CONFLICT DO NOTHING
+                """, [orgs, users, Self.emptyUser])
+        }
+        let states = try db.query("""
+            SELECT org_id, user_id, state FROM user_states
+            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
+            ORDER BY org_id, user_id\(forUpdate)
+            """, [orgs, users, whole])
+        for r in 0..<states.count {
+            s.users[UserKey(org: states.text(r, 0), user: states.text(r, 1))] = try UserSnapshot.decode(PostgresText.bytes(fromBytea: states.text(r, 2)))
+        }
+        let awards = try db.query("""
+            SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards
+            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
+            """, [orgs, users, whole])
+        for r in 0..<awards.count {
+            let award = AwardRecord(badgeID: awards.text(r, 2), awardedAt: Instant(milliseconds: awards.int(r, 3)), eventID: awards.text(r, 4),
+                                    catalogVersion: Int(awards.int(r, 5)), backfilled: awards.int(r, 6) != 0, seen: awards.int(r, 7) != 0)
+            s.users[UserKey(org: awards.text(r, 0), user: awards.text(r, 1)), default: UserState()].awards[award.badgeID] = award
+        }
+    }
+
+    /// Registrations (for whole organizations too), certificates and subscriptions.
+    private func loadDetails(_ plan: ScopePlan, _ s: inout LedgerState) throws {
+        let keys = plan.detailedUsers.sorted()
+        guard !keys.isEmpty || !plan.wholeOrganizations.isEmpty else { return }
+        let orgs = PostgresText.array(keys.map(\.org)), users = PostgresText.array(keys.map(\.user))
+        let participants = try db.query("""
+            SELECT org_id, user_id, program_id, role, display_name FROM participants
+            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
+            ORDER BY org_id, user_id, program_id, role
+            """, [orgs, users, PostgresText.array(plan.wholeOrganizations.sorted())])
+        for r in 0..<participants.count {
+            let p = Participant(organizationID: participants.text(r, 0), userID: participants.text(r, 1), programID: participants.text(r, 2),
+                                role: participants.text(r, 3), displayName: participants.text(r, 4))
+            s.participants[p.organizationID, default: [:]][p.userID, default: []].append(p)
+        }
+        guard !keys.isEmpty else { return }
+        let certificates = try db.query("""
+            SELECT id, org_id, user_id, title, text, issuer, issued_at, seen FROM certificates
+            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY issued_at, id
+            """, [orgs, users])
+        for r in 0..<certificates.count {
+            let c = Certificate(id: certificates.text(r, 0), organizationID: certificates.text(r, 1), userID: certificates.text(r, 2),
+                                title: certificates.text(r, 3), text: certificates.text(r, 4), issuer: certificates.text(r, 5),
+                                issuedAt: Instant(milliseconds: certificates.int(r, 6)), seen: certificates.int(r, 7) != 0)
+            s.certificates[c.id] = c
+            s.certificatesByUser[UserKey(org: c.organizationID, user: c.userID), default: []].append(c.id)
+        }
+        let subscriptions = try db.query("""
+            SELECT org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email, created_at, last_digest_at, last_period_due
+            FROM digest_subscriptions WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+            ORDER BY org_id, user_id\(forUpdate)
+            """, [orgs, users])
+        for r in 0..<subscriptions.count {
+            s.digests[UserKey(org: subscriptions.text(r, 0), user: subscriptions.text(r, 1))] = Self.digestRecord(subscriptions, r, from: 2)
+        }
+    }
+}
+
+extension PostgresLoader {
+    /// Every stored event in the order it was stored, with the time it was recorded.
+    static func events(_ db: PostgresConnection) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        let rows = try db.query("""
+            SELECT org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature
+            FROM events ORDER BY seq
+            """)
+        return (0..<rows.count).compactMap { r in
+            guard let kind = ActivityEvent.Kind(code: rows.int(r, 3), session: rows.text(r, 6), role: rows.text(r, 7), program: rows.text(r, 8),
+                                                scheduledEnd: rows.int(r, 9), feature: rows.text(r, 10)) else { return nil }
+            return (ActivityEvent(organizationID: rows.text(r, 0), eventID: rows.text(r, 1), userID: rows.text(r, 2),
+                                  occurredAt: Instant(milliseconds: rows.int(r, 4)), kind: kind), Instant(milliseconds: rows.int(r, 5)))
+        }
+    }
+}

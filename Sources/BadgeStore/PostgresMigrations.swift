@@ -1,0 +1,72 @@
+/// The PostgreSQL schema, one step per version, with the meaning of SQLite's `Migrations`
+/// step for step; `schema_migrations` records how far a database has come. Steps are only
+/// ever appended. Two differences, both because servers share this database and no memory:
+/// events carry a unique key on their id (the duplicate check happens here), and each user's
+/// counters and sessions are kept in `user_states` rather than replayed from the log.
+enum PostgresMigrations {
+    static let steps: [String] = [
+        """
+        CREATE TABLE organizations (
+            org_id TEXT PRIMARY KEY, tier INTEGER NOT NULL, badges_enabled INTEGER NOT NULL);
+        CREATE TABLE participants (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, program_id TEXT NOT NULL, role TEXT NOT NULL,
+            display_name TEXT NOT NULL, PRIMARY KEY (org_id, user_id, program_id, role));
+        CREATE TABLE events (
+            seq BIGSERIAL PRIMARY KEY, org_id TEXT NOT NULL, event_id TEXT NOT NULL, user_id TEXT NOT NULL,
+            kind INTEGER NOT NULL, occurred_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+            session_id TEXT, role TEXT, program_id TEXT, scheduled_end BIGINT, feature TEXT,
+            UNIQUE (org_id, event_id));
+        CREATE TABLE awards (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL, awarded_at BIGINT NOT NULL,
+            event_id TEXT NOT NULL, catalog_version INTEGER NOT NULL, backfilled INTEGER NOT NULL,
+            seen INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, badge_id));
+        CREATE TABLE certificates (
+            id TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, title TEXT NOT NULL,
+            text TEXT NOT NULL, issuer TEXT NOT NULL, issued_at BIGINT NOT NULL, seen INTEGER NOT NULL);
+        CREATE INDEX certificates_by_user ON certificates (org_id, user_id);
+        CREATE TABLE share_links (
+            token TEXT PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL,
+            created_at BIGINT NOT NULL, revoked INTEGER NOT NULL);
+        CREATE TABLE catalog_versions (
+            version INTEGER PRIMARY KEY, badge_ids TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        CREATE TABLE user_states (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, state BYTEA NOT NULL, next_due BIGINT,
+            PRIMARY KEY (org_id, user_id));
+        CREATE INDEX user_states_due ON user_states (next_due) WHERE next_due IS NOT NULL;
+        """,
+        """
+        CREATE TABLE digest_subscriptions (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, enabled INTEGER NOT NULL, weekly INTEGER NOT NULL,
+            weekday INTEGER, hour INTEGER NOT NULL, minute INTEGER NOT NULL, time_zone TEXT NOT NULL,
+            email TEXT NOT NULL, created_at BIGINT NOT NULL, last_digest_at BIGINT NOT NULL,
+            last_period_due BIGINT, PRIMARY KEY (org_id, user_id));
+        CREATE TABLE digest_outbox (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, period TEXT NOT NULL, due_at BIGINT NOT NULL,
+            state INTEGER NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, text_body TEXT NOT NULL,
+            html_body TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,
+            sent_at BIGINT, last_error TEXT NOT NULL, PRIMARY KEY (org_id, user_id, period));
+        """,
+    ]
+
+    /// Brings the database up to date. An advisory lock makes servers starting together take
+    /// turns, so each step runs once.
+    static func migrate(_ db: PostgresConnection) throws {
+        try db.execute("BEGIN")
+        do {
+            try db.execute("SELECT pg_advisory_xact_lock(4242001)")
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL)")
+            let current = try db.query("SELECT coalesce(max(version), 0) FROM schema_migrations").int(0, 0)
+            guard current <= Int64(steps.count) else {
+                throw PostgresError(sqlState: "", message: "the database is at schema version \(current), newer than this build knows (\(steps.count))")
+            }
+            for (index, step) in steps.enumerated() where Int64(index + 1) > current {
+                try db.execute(step)
+                try db.query("INSERT INTO schema_migrations (version) VALUES ($1)", [String(index + 1)])
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
