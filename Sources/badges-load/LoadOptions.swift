@@ -2,8 +2,8 @@ import Foundation
 
 /// What the load generator does: where, how hard, for how long, with what mix.
 struct LoadOptions {
-    var host = "127.0.0.1"
-    var port = 50051
+    /// Targets; connections are spread over them in turn (servers sharing one store).
+    var servers: [(host: String, port: Int)] = [("127.0.0.1", 50051)]
     var connections = 8
     var streams = 32
     /// Requests per second for an open-loop run; nil for closed loop at `connections * streams`.
@@ -24,7 +24,8 @@ struct LoadOptions {
     badges-load: drives AwardService/RecordActivity with a realistic mix of events.
 
     usage: badges-load [options]
-      --server HOST:PORT      target (default 127.0.0.1:50051)
+      --server HOST:PORT[,HOST:PORT...]   targets; connections are spread over them in turn
+                              (servers sharing one PostgreSQL store; default 127.0.0.1:50051)
       --key-file PATH | --key HEX   the server's token key; tokens are minted per organization
       --connections N         HTTP/2 connections (default 8)
       --streams N             concurrent calls per connection (default 32)
@@ -56,12 +57,12 @@ struct LoadOptions {
         while let name = rest.popFirst() {
             switch name {
             case "--server":
-                let s = try value(name)
-                guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
-                    throw Invalid(description: "--server must be HOST:PORT")
+                o.servers = try value(name).split(separator: ",").map { s in
+                    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
+                        throw Invalid(description: "--server must be HOST:PORT or a comma-separated list of them, got '\(s)'")
+                    }
+                    return (String(s[..<colon]), port)
                 }
-                o.host = String(s[..<colon])
-                o.port = port
             case "--key-file": o.keyFile = try value(name)
             case "--key": o.key = try value(name)
             case "--connections": o.connections = try number(name, Int.self)

@@ -39,7 +39,9 @@ let tokens: [String: CallOptions] = Dictionary(uniqueKeysWithValues: (0..<option
 })
 
 let group = EventLoopGroup(loopCount: System.coreCount)
-let transports = (0..<options.connections).map { _ in GRPCClient(host: options.host, port: options.port, group: group) }
+let transports = (0..<options.connections).map { n in
+    GRPCClient(host: options.servers[n % options.servers.count].host, port: options.servers[n % options.servers.count].port, group: group)
+}
 let clients = transports.map { AwardServiceClient(transport: $0) }
 
 if options.setup {

@@ -221,6 +221,32 @@ struct ScenarioTests {
     }
 }
 
+/// Identifiers are opaque text: quotes, backslashes, braces, commas, NULL-looking words and
+/// non-ASCII survive a store (PostgreSQL's array literals escape the first few) and a restart.
+@Suite("Identifiers are stored as given")
+struct IdentifierTests {
+    @Test(arguments: StoreKind.allCases) func awkwardIdentifiersRoundTrip(store: StoreKind) async throws {
+        let f = try LedgerFixture(store: store)
+        let org = #"org "q" \ {a,b}"#
+        try await f.enable(org)
+        let users = [#"a"b"#, #"back\slash"#, "{braces},comma", "NULL", "élève 名前 🎓", " spaced "]
+        for (n, user) in users.enumerated() {
+            try await f.record(.featureUsed(name: #"f"\,{}"# + user), user: user, org: org, id: #"f"\{\#(n)},"#)
+            try await f.record(.feedbackReceived, user: user, org: org, id: #"e"\{\#(n)},"#)
+            let again = try await f.record(.feedbackReceived, user: user, org: org, id: #"e"\{\#(n)},"#)
+            #expect(again.duplicate, "the repeated id of \(user) was not recognised")
+        }
+        try f.reopen()
+        for user in users {
+            #expect(try await f.awardIDs(user, org: org) == ["feedback-1"], "awards of \(user)")
+        }
+        let stored = try f.storedEvents().map(\.event)
+        #expect(stored.map(\.userID) == users.flatMap { [$0, $0] })
+        #expect(stored.map(\.organizationID).allSatisfy { $0 == org })
+        #expect(stored.compactMap { if case .featureUsed(let name) = $0.kind { name } else { nil } } == users.map { #"f"\,{}"# + $0 })
+    }
+}
+
 @Suite("Reports include unregistered earners")
 struct ReportCoverageTests {
     @Test(arguments: StoreKind.allCases) func earnersWithoutRegistrationAreListed(store: StoreKind) async throws {

@@ -169,3 +169,19 @@ def test_one_server_killed_midway_loses_nothing_acknowledged(pb, servers, databa
     after.run(100)
     assert after.errors == [] and len(after.acked) == 100
     check_store(pb, database, load.acked | after.acked, servers[0])
+
+
+def test_postgres_store_mistakes_are_named(tmp_path, database):
+    from conftest import swift_bin_path
+
+    badged = str(swift_bin_path() / "badged")
+    # Servers sharing a store must share the token key: badged refuses to make one up.
+    out = subprocess.run([badged, "--store", database, "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--token-key-file or --token-key" in out.stderr
+    # An unreachable server fails the start, naming the connection (and hiding the password).
+    key = tmp_path / "k"
+    key.write_text(secrets.token_hex(32))
+    out = subprocess.run([badged, "--store", "postgres://badges:secret@127.0.0.1:1/badges?connect_timeout=2", "--token-key-file", str(key),
+                          "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "cannot connect" in out.stderr and "127.0.0.1" in out.stderr
+    assert "secret" not in out.stdout
