@@ -25,7 +25,8 @@ public struct LedgerOptions: Sendable {
 /// in memory for one machine, or PostgreSQL shared by several servers.
 ///
 /// What is stored is the event log and the awards (plus organizations, participants,
-/// certificates, links). Counters and session states are a pure function of the log.
+/// certificates, links). Counters and session states are a pure function of the log: SQLite
+/// replays it at start; PostgreSQL, whose servers share no memory, keeps them per user.
 public final class BadgeLedger: Sendable {
     public let catalog: Catalog
     let evaluator: Evaluator
@@ -77,7 +78,9 @@ public final class BadgeLedger: Sendable {
     /// Records a batch (backfills): one outcome per event, in order; invalid events are
     /// reported in the outcome and do not stop the others.
     public func record(batch events: [ActivityEvent]) async throws -> [Result<RecordOutcome, LedgerError>] {
-        try await store.write(.events(events)) { s in
+        // Only valid events name rows to load; the invalid are answered without touching any.
+        let valid = events.filter { (try? Self.validate($0)) != nil }
+        return try await store.write(.events(valid)) { s in
             var outcomes: [Result<RecordOutcome, LedgerError>] = []
             var writes: [LedgerWrite] = []
             for event in events {

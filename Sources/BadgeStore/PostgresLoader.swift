@@ -131,22 +131,29 @@ struct PostgresLoader {
 
     private func loadOrganizations(_ plan: ScopePlan, _ s: inout LedgerState) throws {
         guard !plan.organizations.isEmpty else { return }
-        let ids = PostgresText.array(plan.organizations.sorted())
-        var rows: PostgresRows
+        var rows = PostgresRows(rows: [])
         if lock {
             // Every organization a write touches gets a row (with the defaults), so that there
             // is something to lock: an event then waits while its organization's switch is
             // being changed, and the change sees every user the event created.
-            let whole = PostgresText.array(plan.wholeOrganizations.sorted())
-            try db.query("INSERT INTO organizations (org_id, tier, badges_enabled) SELECT unnest($1::text[]), 0, 1 ON CONFLICT DO NOTHING", [ids])
-            rows = try db.query("SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[]) ORDER BY org_id FOR UPDATE", [whole])
-            let shared = try db.query("""
-                SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[]) AND NOT org_id = ANY($2::text[])
-                ORDER BY org_id FOR SHARE
-                """, [ids, whole])
-            rows.rows += shared.rows
+            let whole = plan.wholeOrganizations.sorted()
+            if !whole.isEmpty {
+                try insertDefaults(whole)
+                rows.rows += try selectOrganizations(whole, "FOR UPDATE").rows
+            }
+            let shared = plan.organizations.subtracting(whole).sorted()
+            if !shared.isEmpty {
+                // Usually every row exists: one statement; a first event of an organization, two more.
+                let found = try selectOrganizations(shared, "FOR SHARE")
+                rows.rows += found.rows
+                let missing = Set(shared).subtracting(found.rows.map { $0[0] ?? "" }).sorted()
+                if !missing.isEmpty {
+                    try insertDefaults(missing)
+                    rows.rows += try selectOrganizations(missing, "FOR SHARE").rows
+                }
+            }
         } else {
-            rows = try db.query("SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[])", [ids])
+            rows = try selectOrganizations(plan.organizations.sorted(), "")
         }
         for r in 0..<rows.count {
             let id = rows.text(r, 0)
@@ -154,28 +161,32 @@ struct PostgresLoader {
         }
     }
 
+    private func insertDefaults(_ ids: [String]) throws {
+        try db.query("INSERT INTO organizations (org_id, tier, badges_enabled) SELECT unnest($1::text[]), 0, 1 ON CONFLICT DO NOTHING",
+                     [PostgresText.array(ids)])
+    }
+
+    private func selectOrganizations(_ ids: [String], _ locking: String) throws -> PostgresRows {
+        try db.query("SELECT org_id, tier, badges_enabled FROM organizations WHERE org_id = ANY($1::text[]) ORDER BY org_id \(locking)",
+                     [PostgresText.array(ids)])
+    }
+
     private func loadUsers(_ plan: ScopePlan, _ s: inout LedgerState) throws {
         let keys = plan.users.sorted()
         let orgs = PostgresText.array(keys.map(\.org)), users = PostgresText.array(keys.map(\.user))
-        let whole = PostgresText.array(plan.wholeOrganizations.sorted())
         if lock && !keys.isEmpty {
             try db.query("""
                 INSERT INTO user_states (org_id, user_id, state) SELECT o, u, $3::bytea FROM unnest($1::text[], $2::text[]) AS k(o, u)
                 ON CONFLICT DO NOTHING
                 """, [orgs, users, Self.emptyUser])
         }
-        let states = try db.query("""
-            SELECT org_id, user_id, state FROM user_states
-            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
-            ORDER BY org_id, user_id\(forUpdate)
-            """, [orgs, users, whole])
+        let states = try rows("SELECT org_id, user_id, state FROM user_states", of: keys, in: plan.wholeOrganizations,
+                              then: "ORDER BY org_id, user_id\(forUpdate)")
         for r in 0..<states.count {
             s.users[UserKey(org: states.text(r, 0), user: states.text(r, 1))] = try UserSnapshot.decode(PostgresText.bytes(fromBytea: states.text(r, 2)))
         }
-        let awards = try db.query("""
-            SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards
-            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
-            """, [orgs, users, whole])
+        let awards = try rows("SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards",
+                              of: keys, in: plan.wholeOrganizations)
         for r in 0..<awards.count {
             let award = AwardRecord(badgeID: awards.text(r, 2), awardedAt: Instant(milliseconds: awards.int(r, 3)), eventID: awards.text(r, 4),
                                     catalogVersion: Int(awards.int(r, 5)), backfilled: awards.int(r, 6) != 0, seen: awards.int(r, 7) != 0)
@@ -183,16 +194,29 @@ struct PostgresLoader {
         }
     }
 
+    /// Rows of `select` for the users `keys` and for every user of `whole`: one query for
+    /// each that is not empty, each able to use the (org_id, user_id) index (an OR of the two
+    /// conditions would scan the table).
+    private func rows(_ select: String, of keys: [UserKey], in whole: Set<String>, then suffix: String = "") throws -> PostgresRows {
+        var result = PostgresRows(rows: [])
+        if !whole.isEmpty {
+            result.rows += try db.query("\(select) WHERE org_id = ANY($1::text[]) \(suffix)", [PostgresText.array(whole.sorted())]).rows
+        }
+        let rest = keys.filter { !whole.contains($0.org) }
+        if !rest.isEmpty {
+            result.rows += try db.query("\(select) WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) \(suffix)",
+                                        [PostgresText.array(rest.map(\.org)), PostgresText.array(rest.map(\.user))]).rows
+        }
+        return result
+    }
+
     /// Registrations (for whole organizations too), certificates and subscriptions.
     private func loadDetails(_ plan: ScopePlan, _ s: inout LedgerState) throws {
         let keys = plan.detailedUsers.sorted()
         guard !keys.isEmpty || !plan.wholeOrganizations.isEmpty else { return }
         let orgs = PostgresText.array(keys.map(\.org)), users = PostgresText.array(keys.map(\.user))
-        let participants = try db.query("""
-            SELECT org_id, user_id, program_id, role, display_name FROM participants
-            WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) OR org_id = ANY($3::text[])
-            ORDER BY org_id, user_id, program_id, role
-            """, [orgs, users, PostgresText.array(plan.wholeOrganizations.sorted())])
+        let participants = try rows("SELECT org_id, user_id, program_id, role, display_name FROM participants",
+                                    of: keys, in: plan.wholeOrganizations, then: "ORDER BY org_id, user_id, program_id, role")
         for r in 0..<participants.count {
             let p = Participant(organizationID: participants.text(r, 0), userID: participants.text(r, 1), programID: participants.text(r, 2),
                                 role: participants.text(r, 3), displayName: participants.text(r, 4))
