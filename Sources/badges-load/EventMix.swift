@@ -48,7 +48,9 @@ struct EventMix {
             if openSessions.count > 10_000 { openSessions.removeFirst(5_000) }
         case ..<0.45 where !openSessions.isEmpty:
             let index = Int.random(in: 0..<openSessions.count, using: &random)
-            let open = openSessions.remove(at: index)
+            // Swap-remove: O(1), where remove(at:) would shift thousands of entries per call.
+            openSessions.swapAt(index, openSessions.count - 1)
+            let open = openSessions.removeLast()
             (org, user) = (open.org, open.user)
             if Double.random(in: 0..<1, using: &random) < 0.9 {
                 var c = SessionCompleted()

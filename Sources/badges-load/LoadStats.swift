@@ -7,7 +7,8 @@ import Wire
 final class LoadStats: Sendable {
     private struct State {
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-        var statuses: [String: Int] = [:]
+        /// Counts by status code (0...16; anything else in the last slot, counted as UNKNOWN).
+        var statusCounts = [Int](repeating: 0, count: 17)
         var completed = 0
         var duplicatesSent = 0
         var duplicatesAnswered = 0
@@ -18,7 +19,7 @@ final class LoadStats: Sendable {
     func record(microseconds: UInt64, status: StatusCode, duplicateSent: Bool, duplicateAnswered: Bool) {
         state.withLock { s in
             s.histogram.record(max(microseconds, 1))
-            s.statuses[status.description, default: 0] += 1
+            s.statusCounts[(0...16).contains(status.rawValue) ? status.rawValue : StatusCode.unknown.rawValue] += 1
             s.completed += 1
             if duplicateSent { s.duplicatesSent += 1 }
             if duplicateAnswered { s.duplicatesAnswered += 1 }
@@ -30,7 +31,7 @@ final class LoadStats: Sendable {
     /// A snapshot for the progress line: completed calls, errors, p99 in ms.
     func progress() -> (completed: Int, errors: Int, p99: Double) {
         state.withLock { s in
-            (s.completed, s.completed - (s.statuses["OK"] ?? 0), Double(s.histogram.valueAtPercentile(99)) / 1000)
+            (s.completed, s.completed - s.statusCounts[0], Double(s.histogram.valueAtPercentile(99)) / 1000)
         }
     }
 
@@ -55,7 +56,9 @@ final class LoadStats: Sendable {
             for p in [0.0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100] {
                 curve.append((p, Double(s.histogram.valueAtPercentile(p)) / 1000))
             }
-            return Summary(requests: s.completed, seconds: seconds, ok: s.statuses["OK"] ?? 0, statuses: s.statuses,
+            var statuses: [String: Int] = [:]
+            for (code, count) in s.statusCounts.enumerated() where count > 0 { statuses[StatusCode(rawValue: code).description] = count }
+            return Summary(requests: s.completed, seconds: seconds, ok: s.statusCounts[0], statuses: statuses,
                            percentiles: percentiles, curve: curve, duplicatesSent: s.duplicatesSent, duplicatesAnswered: s.duplicatesAnswered)
         }
     }
