@@ -10,6 +10,10 @@ public struct PostgresError: Error, CustomStringConvertible {
     /// A conflict the server resolves by aborting one transaction: running it again succeeds.
     /// 40001 serialization failure, 40P01 deadlock, 23505 a unique key another server inserted.
     var isRetryable: Bool { ["40001", "40P01", "23505"].contains(sqlState) }
+
+    /// The connection is gone (class 08, an administrator's shutdown 57P, or no SQLSTATE at
+    /// all because no server answered): worth retrying once it is back.
+    var isConnectionLoss: Bool { sqlState.isEmpty || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") }
 }
 
 /// Rows of a result, every value in PostgreSQL's text format (nil for NULL).

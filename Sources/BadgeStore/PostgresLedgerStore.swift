@@ -94,6 +94,12 @@ final class PostgresLedgerStore: LedgerStore {
                 return
             } catch let error as PostgresError where error.isRetryable && attempt < 20 {
                 usleep(UInt32.random(in: 100...2000) * UInt32(min(attempt, 8)))
+            } catch let error as PostgresError where error.isConnectionLoss {
+                // UNAVAILABLE, which clients retry: whether a COMMIT in flight took effect is
+                // unknown, and a retried event is recognised by its id. The next batch reconnects.
+                let failure = LedgerError.unavailable("PostgreSQL is unreachable: \(error.message)")
+                for job in batch { job.finish(.failure(failure)) }
+                return
             } catch {
                 let failure = LedgerError.storeFailed("\(error)")
                 for job in batch { job.finish(.failure(failure)) }

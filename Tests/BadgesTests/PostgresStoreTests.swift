@@ -15,6 +15,35 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Connections dropped under the ledger (a failover, a restart): the calls in flight get
+    /// UNAVAILABLE, which clients retry, and the next calls reconnect and succeed.
+    @Test func droppedConnectionsAreUnavailableThenRecovered() async throws {
+        let url = try PostgresTestDatabase.create()
+        defer { PostgresTestDatabase.drop(url) }
+        let ledger = try BadgeLedger(location: url, catalog: CatalogLoader.bundled())
+        defer { ledger.close() }
+        _ = try await ledger.configureOrganization(id: "acme", tier: .enterprise, badgesEnabled: true)
+        let name = String(url.split(separator: "/").last!)
+        try PostgresConnection(url: StoreKind.postgresURL).query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+        var failures: [LedgerError] = []
+        var recorded = 0
+        for n in 0..<20 {
+            let event = ActivityEvent(organizationID: "acme", eventID: "e\(n)", userID: "ana", occurredAt: Instant(milliseconds: 0), kind: .feedbackReceived)
+            do {
+                _ = try await ledger.record(event)
+                recorded += 1
+            } catch let error as LedgerError {
+                failures.append(error)
+            }
+        }
+        #expect(!failures.isEmpty, "no call noticed the dropped connections")
+        #expect(failures.allSatisfy { if case .unavailable(let m) = $0 { m.contains("PostgreSQL is unreachable") } else { false } }, "\(failures)")
+        #expect(recorded == 20 - failures.count && recorded > 0, "the ledger did not reconnect")
+        let stats = try await ledger.achievementsPage(org: "acme", user: "ana").0.lifetimeStats
+        #expect(stats.first { $0.key.metric == .feedbackReceived }?.value == Int64(recorded))
+    }
+
     @Test func newerSchemaThanThisBuildIsRefused() throws {
         let url = try PostgresTestDatabase.create()
         defer { PostgresTestDatabase.drop(url) }
