@@ -18,6 +18,40 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return url
         }
     }
+
+    /// A new, empty store: a SQLite file in `directory`, or a new PostgreSQL database.
+    func freshLocation(in directory: URL) throws -> String {
+        switch self {
+        case .sqlite: return directory.appendingPathComponent("badges.sqlite").path
+        case .postgres: return try PostgresTestDatabase.create()
+        }
+    }
+
+    func remove(_ location: String) {
+        if self == .postgres { PostgresTestDatabase.drop(location) }
+    }
+
+    /// The event log as stored at `location`, in order.
+    func storedEvents(at location: String) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        switch self {
+        case .sqlite: return try LedgerLoader.events(SQLiteDatabase(path: location))
+        case .postgres: return try PostgresLoader.events(PostgresConnection(url: location))
+        }
+    }
+
+    /// Awards stored, and distinct (organization, user, badge) among them.
+    func awardCounts(at location: String) throws -> (total: Int, distinct: Int) {
+        let sql = "SELECT count(*), count(DISTINCT org_id || '/' || user_id || '/' || badge_id) FROM awards"
+        switch self {
+        case .sqlite:
+            var counts = (0, 0)
+            try SQLiteDatabase(path: location).prepare(sql).query { counts = (Int($0.int(0)), Int($0.int(1))) }
+            return counts
+        case .postgres:
+            let rows = try PostgresConnection(url: location).query(sql)
+            return (Int(rows.int(0, 0)), Int(rows.int(0, 1)))
+        }
+    }
 }
 
 /// A ledger on a fresh store (a SQLite file in a temporary folder, or a new PostgreSQL
@@ -37,19 +71,14 @@ final class LedgerFixture {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.catalog = try catalog ?? CatalogLoader.bundled()
-        switch store {
-        case .sqlite:
-            location = directory.appendingPathComponent("badges.sqlite").path
-        case .postgres:
-            location = try PostgresTestDatabase.create()
-        }
+        location = try store.freshLocation(in: directory)
         ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock)
     }
 
     deinit {
         ledger.close()
         try? FileManager.default.removeItem(at: directory)
-        if store == .postgres { PostgresTestDatabase.drop(location) }
+        store.remove(location)
     }
 
     /// Closes and opens the store again, as a restart would (optionally with another catalog).
@@ -61,10 +90,7 @@ final class LedgerFixture {
 
     /// The event log as stored, in order.
     func storedEvents() throws -> [(event: ActivityEvent, recordedAt: Instant)] {
-        switch store {
-        case .sqlite: return try LedgerLoader.events(SQLiteDatabase(path: location))
-        case .postgres: return try PostgresLoader.events(PostgresConnection(url: location))
-        }
+        try store.storedEvents(at: location)
     }
 
     func enable(_ org: String = "acme", tier: Tier = .enterprise) async throws {

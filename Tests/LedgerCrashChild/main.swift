@@ -5,14 +5,14 @@ import RPCCore
 /// The child of the crash test: records events as fast as it can on the given store and
 /// prints `ack ID` for each one the ledger acknowledged, until it is killed.
 ///
-///     ledger-crash-child STORE-PATH ID-PREFIX
+///     ledger-crash-child STORE ID-PREFIX     (STORE: a SQLite path or a postgres:// URL)
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3 else {
-    StandardOutput.line("usage: ledger-crash-child STORE-PATH ID-PREFIX")
+    StandardOutput.line("usage: ledger-crash-child STORE ID-PREFIX")
     exit(2)
 }
-let ledger = try BadgeLedger(path: arguments[1], catalog: try CatalogLoader.bundled())
+let ledger = try BadgeLedger(location: arguments[1], catalog: try CatalogLoader.bundled())
 _ = try await ledger.configureOrganization(id: "acme", tier: .enterprise, badgesEnabled: true)
 StandardOutput.line("ready")
 let prefix = arguments[2]
