@@ -1,19 +1,25 @@
 /// Values in PostgreSQL's text format, for parameters and results.
 enum PostgresText {
     /// An array literal: `{"a","b",NULL}`, each element quoted with `"` and `\` escaped.
+    /// Built as UTF-8 bytes: both are ASCII, which never occurs inside a multi-byte character.
     static func array(_ values: [String?]) -> String {
-        var out = "{"
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(2 + values.count * 24)
         for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            guard let value else { out += "NULL"; continue }
-            out += "\""
-            for character in value.unicodeScalars {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.unicodeScalars.append(character)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            guard let value else {
+                out.append(contentsOf: "NULL".utf8)
+                continue
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
+            }
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func array(_ values: [Int64?]) -> String {

@@ -1,39 +1,43 @@
 import CNghttp2
 
-/// Header fields to hand to nghttp2, which copies them during the submit call.
+/// Header fields to hand to nghttp2, which copies them during the submit call. Names and
+/// values go into one byte buffer as they are added, so a call's headers cost a couple of
+/// allocations rather than two per field.
 struct HeaderList {
-    private(set) var fields: [(name: [UInt8], value: [UInt8])] = []
+    private var bytes: [UInt8] = []
+    private var fields: [(name: Range<Int>, value: Range<Int>)] = []
 
     init(_ pairs: [(String, String)] = []) {
+        bytes.reserveCapacity(256)
+        fields.reserveCapacity(pairs.count + 4)
         for (name, value) in pairs { add(name, value) }
     }
 
     mutating func add(_ name: String, _ value: String) {
-        fields.append((Array(name.utf8), Array(value.utf8)))
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value.utf8)
+        fields.append((nameStart..<valueStart, valueStart..<bytes.count))
     }
 
-    mutating func add(_ name: String, bytes: [UInt8]) {
-        fields.append((Array(name.utf8), bytes))
+    mutating func add(_ name: String, bytes value: [UInt8]) {
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value)
+        fields.append((nameStart..<valueStart, valueStart..<bytes.count))
     }
 
     /// Calls `body` with an `nghttp2_nv` array that is valid only during the call.
     func withNV<T>(_ body: (UnsafePointer<nghttp2_nv>, Int) -> T) -> T {
-        // One buffer for every name and value, so that all pointers stay valid together.
-        var storage: [UInt8] = []
-        var offsets: [(Int, Int, Int, Int)] = []
-        for field in fields {
-            let nameStart = storage.count
-            storage += field.name
-            let valueStart = storage.count
-            storage += field.value
-            offsets.append((nameStart, field.name.count, valueStart, field.value.count))
-        }
-        storage.append(0)
-        return storage.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            let nvs = offsets.map { o in
+        bytes.withUnsafeBufferPointer { buffer in
+            // nghttp2 only reads (and copies) what the pointers show; it never writes through them.
+            let base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+            let nvs = fields.map { field in
                 nghttp2_nv(
-                    name: base + o.0, value: base + o.2, namelen: o.1, valuelen: o.3,
+                    name: base + field.name.lowerBound, value: base + field.value.lowerBound,
+                    namelen: field.name.count, valuelen: field.value.count,
                     flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
             }
             return nvs.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
