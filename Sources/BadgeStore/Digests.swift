@@ -78,7 +78,8 @@ extension BadgeLedger {
     /// the entries due for sending now, new and retried. `render` builds the message.
     public func queueDueDigests(render: @escaping @Sendable (DigestRecord, DigestContent) -> (subject: String, text: String, html: String)) async throws -> [OutboxEntry] {
         let now = clock.now()
-        return try await commit(.digests) { s in
+        // The period looked up below is the latest one due by now: at most a week back.
+        return try await commit(.digests(dueSince: now.adding(seconds: -8 * 86_400))) { s in
             var writes: [LedgerWrite] = []
             for (key, var record) in s.digests where record.subscription.enabled {
                 guard s.organization(key.org).badgesAvailable else { continue }
@@ -119,7 +120,7 @@ extension BadgeLedger {
     /// Records a send's outcome: sent for good, or failed with the time of the next attempt.
     public func recordDigestAttempt(_ entry: OutboxEntry, error: String?, retryAt: Instant) async throws {
         let now = clock.now()
-        try await commit(.digests) { s in
+        try await commit(.digests(dueSince: entry.dueAt)) { s in
             guard var stored = s.outbox[entry.key], stored.state == .pending else { return ((), []) }
             stored.attempts += 1
             if let error {
@@ -137,6 +138,6 @@ extension BadgeLedger {
 
     /// Every outbox entry, for tests and operators.
     public func outbox() async throws -> [OutboxEntry] {
-        try await read(.digests) { Array($0.outbox.values).sorted { ($0.dueAt, $0.user) < ($1.dueAt, $1.user) } }
+        try await read(.digests(dueSince: nil)) { Array($0.outbox.values).sorted { ($0.dueAt, $0.user) < ($1.dueAt, $1.user) } }
     }
 }

@@ -15,8 +15,9 @@ enum LedgerScope: Sendable {
     case shareLink(String)
     /// Users with a scheduled session ending by then, for the sweeper.
     case dueSessions(Instant)
-    /// Digest subscriptions, the outbox, and what digests are made of.
-    case digests
+    /// Digest subscriptions, what digests are made of, and the outbox: its pending entries
+    /// and those due since `dueSince` (nil: all of it).
+    case digests(dueSince: Instant?)
     /// The applied catalog version; every user too when `version` is newer (a backfill).
     case catalog(version: Int)
 }

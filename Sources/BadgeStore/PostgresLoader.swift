@@ -13,6 +13,9 @@ struct ScopePlan {
     var shareTokens: [String] = []
     var dueBy: Instant?
     var digests = false
+    /// Outbox entries due before this are left out unless pending, or unless `wholeOutbox`.
+    var outboxSince: Instant?
+    var wholeOutbox = false
     var catalogVersion: Int?
 
     init(_ scopes: [LedgerScope]) {
@@ -27,7 +30,9 @@ struct ScopePlan {
             case .organization(let id): wholeOrganizations.insert(id)
             case .shareLink(let token): shareTokens.append(token)
             case .dueSessions(let now): dueBy = max(dueBy ?? now, now)
-            case .digests: digests = true
+            case .digests(let since):
+                digests = true
+                if let since { outboxSince = min(outboxSince ?? since, since) } else { wholeOutbox = true }
             case .catalog(let version): catalogVersion = version
             }
         }
@@ -109,8 +114,8 @@ struct PostgresLoader {
         }
         let outbox = try db.query("""
             SELECT org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body, attempts, next_attempt_at, sent_at, last_error
-            FROM digest_outbox
-            """)
+            FROM digest_outbox WHERE state = 0 OR $1::bigint IS NULL OR due_at >= $1::bigint
+            """, [plan.wholeOutbox ? nil : plan.outboxSince.map { String($0.milliseconds) }])
         for r in 0..<outbox.count {
             let e = OutboxEntry(org: outbox.text(r, 0), user: outbox.text(r, 1), period: outbox.text(r, 2), dueAt: Instant(milliseconds: outbox.int(r, 3)),
                                 state: OutboxState(rawValue: Int(outbox.int(r, 4))) ?? .pending, recipient: outbox.text(r, 5), subject: outbox.text(r, 6),
