@@ -72,7 +72,7 @@ public final class BadgeLedger: Sendable {
     /// any award are committed; a repeated event id changes nothing and says so.
     public func record(_ event: ActivityEvent) async throws -> RecordOutcome {
         try Self.validate(event)
-        return try await store.write(.events([event])) { s in self.apply(event, to: &s) }
+        return try await store.write(.event(event)) { s in self.apply(event, to: &s) }
     }
 
     /// Records a batch (backfills): one outcome per event, in order; invalid events are

@@ -5,7 +5,9 @@ import Badges
 /// What part of the ledger's state an operation reads or changes. A store holding everything
 /// in memory ignores it; a shared database loads just that part (and, to change it, locks it).
 enum LedgerScope: Sendable {
-    /// The user, organization and event id of each event.
+    /// The user, organization and event id of an event (one case of its own: no array to
+    /// allocate on the hot path), or of each event.
+    case event(ActivityEvent)
     case events([ActivityEvent])
     /// One user: state, awards, registrations, certificates, digest subscription.
     case user(UserKey)

@@ -21,11 +21,10 @@ struct ScopePlan {
     init(_ scopes: [LedgerScope]) {
         for scope in scopes {
             switch scope {
+            case .event(let event):
+                add(event)
             case .events(let list):
-                for event in list {
-                    events.append(EventKey(org: event.organizationID, eventID: event.eventID))
-                    users.insert(UserKey(org: event.organizationID, user: event.userID))
-                }
+                list.forEach { add($0) }
             case .user(let key): detailedUsers.insert(key)
             case .organization(let id): wholeOrganizations.insert(id)
             case .shareLink(let token): shareTokens.append(token)
@@ -36,6 +35,11 @@ struct ScopePlan {
             case .catalog(let version): catalogVersion = version
             }
         }
+    }
+
+    private mutating func add(_ event: ActivityEvent) {
+        events.append(EventKey(org: event.organizationID, eventID: event.eventID))
+        users.insert(UserKey(org: event.organizationID, user: event.userID))
     }
 }
 
