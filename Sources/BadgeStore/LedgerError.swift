@@ -7,9 +7,10 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     case invalidArgument(String)
     case permissionDenied(String)
-    /// Closing: UNAVAILABLE.
+    /// Closing, or PostgreSQL out of reach: UNAVAILABLE.
     case unavailable(String)
-    /// A commit failed; the ledger accepts nothing more until restarted: INTERNAL.
+    /// A commit failed: INTERNAL. SQLite's ledger then accepts nothing more until restarted
+    /// (memory and disk may differ); PostgreSQL's keeps no state to disagree, and goes on.
     case storeFailed(String)
 
     public var description: String {
