@@ -24,8 +24,9 @@ struct PostgresStoreTests {
         defer { ledger.close() }
         _ = try await ledger.configureOrganization(id: "acme", tier: .enterprise, badgesEnabled: true)
         let name = String(url.split(separator: "/").last!)
+        // Waits (up to 5 s each) until the ledger's backends are gone.
         try PostgresConnection(url: StoreKind.postgresURL).query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
         var failures: [LedgerError] = []
         var recorded = 0
         for n in 0..<20 {
