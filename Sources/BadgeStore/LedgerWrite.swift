@@ -27,19 +27,34 @@ enum EventKindCode: Int64 {
     case qaReviewCompleted, qaReviewReceived, profileCompleted, featureUsed
 }
 
-extension EventKindCode {
+/// An event kind as the `events` table stores it: a code and the columns that kind fills.
+struct EventColumns {
+    var code: EventKindCode
+    var session: String?
+    var role: String?
+    var program: String?
+    var scheduledEnd: Int64?
+    var feature: String?
+
     init(_ kind: ActivityEvent.Kind) {
         switch kind {
-        case .sessionScheduled: self = .sessionScheduled
-        case .sessionCompleted: self = .sessionCompleted
-        case .sessionCancelled: self = .sessionCancelled
-        case .feedbackReceived: self = .feedbackReceived
-        case .coachingItemSaved: self = .coachingItemSaved
-        case .qaReviewCompleted: self = .qaReviewCompleted
-        case .qaReviewReceived: self = .qaReviewReceived
-        case .profileCompleted: self = .profileCompleted
-        case .featureUsed: self = .featureUsed
+        case .sessionScheduled(let id, let role, let program, let end):
+            self.init(code: .sessionScheduled, session: id, role: role, program: program, scheduledEnd: end.milliseconds)
+        case .sessionCompleted(let id): self.init(code: .sessionCompleted, session: id)
+        case .sessionCancelled(let id): self.init(code: .sessionCancelled, session: id)
+        case .feedbackReceived: self.init(code: .feedbackReceived)
+        case .coachingItemSaved: self.init(code: .coachingItemSaved)
+        case .qaReviewCompleted: self.init(code: .qaReviewCompleted)
+        case .qaReviewReceived: self.init(code: .qaReviewReceived)
+        case .profileCompleted: self.init(code: .profileCompleted)
+        case .featureUsed(let name): self.init(code: .featureUsed, feature: name)
         }
+    }
+
+    // Labelled `code:`: an unlabelled `.feedbackReceived` would name the kind, not the code.
+    private init(code: EventKindCode, session: String? = nil, role: String? = nil, program: String? = nil,
+                 scheduledEnd: Int64? = nil, feature: String? = nil) {
+        (self.code, self.session, self.role, self.program, self.scheduledEnd, self.feature) = (code, session, role, program, scheduledEnd, feature)
     }
 }
 

@@ -26,15 +26,9 @@ struct PostgresWriter {
         guard !events.isEmpty else { return }
         var columns = Array(repeating: [String?](), count: 11)
         for (e, recordedAt) in events {
-            var session: String?, role: String?, program: String?, end: String?, feature: String?
-            switch e.kind {
-            case .sessionScheduled(let id, let r, let p, let scheduledEnd): (session, role, program, end) = (id, r, p, String(scheduledEnd.milliseconds))
-            case .sessionCompleted(let id), .sessionCancelled(let id): session = id
-            case .featureUsed(let name): feature = name
-            default: break
-            }
-            let row: [String?] = [e.organizationID, e.eventID, e.userID, String(EventKindCode(e.kind).rawValue), String(e.occurredAt.milliseconds),
-                                  String(recordedAt.milliseconds), session, role, program, end, feature]
+            let c = EventColumns(e.kind)
+            let row: [String?] = [e.organizationID, e.eventID, e.userID, String(c.code.rawValue), String(e.occurredAt.milliseconds),
+                                  String(recordedAt.milliseconds), c.session, c.role, c.program, c.scheduledEnd.map(String.init), c.feature]
             for (index, value) in row.enumerated() { columns[index].append(value) }
         }
         // A plain INSERT: the unique key turns an event another server stored meanwhile into

@@ -57,24 +57,11 @@ final class SQLiteWriter {
     func apply(_ write: LedgerWrite) throws {
         switch write {
         case .event(let e, let recordedAt):
-            var session: SQLiteValue = .null, role: SQLiteValue = .null, program: SQLiteValue = .null
-            var end: SQLiteValue = .null, feature: SQLiteValue = .null
-            let kind: EventKindCode
-            switch e.kind {
-            case .sessionScheduled(let id, let r, let p, let scheduledEnd):
-                kind = .sessionScheduled
-                (session, role, program, end) = (.text(id), .text(r), .text(p), .integer(scheduledEnd.milliseconds))
-            case .sessionCompleted(let id): kind = .sessionCompleted; session = .text(id)
-            case .sessionCancelled(let id): kind = .sessionCancelled; session = .text(id)
-            case .feedbackReceived: kind = .feedbackReceived
-            case .coachingItemSaved: kind = .coachingItemSaved
-            case .qaReviewCompleted: kind = .qaReviewCompleted
-            case .qaReviewReceived: kind = .qaReviewReceived
-            case .profileCompleted: kind = .profileCompleted
-            case .featureUsed(let name): kind = .featureUsed; feature = .text(name)
-            }
-            try insertEvent.run(.text(e.organizationID), .text(e.eventID), .text(e.userID), .integer(kind.rawValue),
-                                .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), session, role, program, end, feature)
+            let c = EventColumns(e.kind)
+            func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+            try insertEvent.run(.text(e.organizationID), .text(e.eventID), .text(e.userID), .integer(c.code.rawValue),
+                                .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), text(c.session), text(c.role),
+                                text(c.program), c.scheduledEnd.map { .integer($0) } ?? .null, text(c.feature))
         case .award(let org, let user, let a):
             try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
                                 .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0), .integer(a.seen ? 1 : 0))
