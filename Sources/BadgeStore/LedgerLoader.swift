@@ -67,13 +67,11 @@ enum LedgerLoader {
         return s
     }
 
-    /// The catalog versions applied so far, newest last, with the badge ids each had.
-    static func catalogVersions(_ db: SQLiteDatabase) throws -> [(version: Int, badgeIDs: Set<String>)] {
-        var versions: [(Int, Set<String>)] = []
-        try db.prepare("SELECT version, badge_ids FROM catalog_versions ORDER BY version").query { row in
-            versions.append((Int(row.int(0)), Set(row.text(1).split(separator: ",").map(String.init))))
-        }
-        return versions
+    /// The newest catalog version applied (0: none yet).
+    static func latestCatalogVersion(_ db: SQLiteDatabase) throws -> Int {
+        var version = 0
+        try db.prepare("SELECT coalesce(max(version), 0) FROM catalog_versions").query { version = Int($0.int(0)) }
+        return version
     }
 
     /// Every stored event in the order it was recorded, with the time it was recorded.

@@ -27,10 +27,13 @@ enum PostgresText {
     }
 
     /// `bytea` in hex format: `\x` and two hex digits a byte.
-    static func bytea(_ bytes: [UInt8]) -> String {
+    static func bytea(_ bytes: [UInt8]) -> String { "\\x" + hex(bytes) }
+
+    /// Two lowercase hex digits a byte (what `decode(..., 'hex')` reads).
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
-        out.reserveCapacity(2 + 2 * bytes.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(2 * bytes.count)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 15)])

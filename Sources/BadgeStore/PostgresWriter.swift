@@ -62,7 +62,7 @@ struct PostgresWriter {
             ON CONFLICT (org_id, user_id) DO UPDATE SET state = excluded.state, next_due = excluded.next_due
             """, [
                 PostgresText.array(users.map(\.0.org)), PostgresText.array(users.map(\.0.user)),
-                PostgresText.array(users.map { String(PostgresText.bytea(UserSnapshot.encode($0.1)).dropFirst(2)) }),
+                PostgresText.array(users.map { PostgresText.hex(UserSnapshot.encode($0.1)) }),
                 PostgresText.array(users.map { $0.1.earliestScheduledEnd?.milliseconds }),
             ])
     }

@@ -26,7 +26,7 @@ final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA journal_size_limit = 67108864")
         try Migrations.migrate(db)
         var loaded = try LedgerLoader.load(db, evaluator: evaluator)
-        loaded.catalogVersion = try LedgerLoader.catalogVersions(db).last?.version ?? 0
+        loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
         state = Mutex(loaded)
         committer = GroupCommitter(writer: try SQLiteWriter(db), maxBatch: options.maxBatch)
         checkpointer = try Checkpointer(path: path)
