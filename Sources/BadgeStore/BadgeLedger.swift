@@ -42,12 +42,17 @@ public final class BadgeLedger: Sendable {
 
     /// Opens the store `location` names: a `postgres://` or `postgresql://` URL, else a SQLite file path.
     public convenience init(location: String, catalog: Catalog, clock: any BadgeClock = SystemClock(), options: LedgerOptions = LedgerOptions()) throws {
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+        if Self.isPostgresURL(location) {
             let evaluator = Evaluator(catalog: catalog)
             try self.init(store: PostgresLedgerStore(url: location, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock)
         } else {
             try self.init(path: location, catalog: catalog, clock: clock, options: options)
         }
+    }
+
+    /// Whether a store location names PostgreSQL rather than a SQLite file.
+    public static func isPostgresURL(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
     init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock) throws {

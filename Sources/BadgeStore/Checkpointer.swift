@@ -14,14 +14,7 @@ final class Checkpointer: @unchecked Sendable {
     init(path: String, interval milliseconds: Int = 500) throws {
         db = try SQLiteDatabase(path: path)
         intervalMicroseconds = UInt32(milliseconds * 1000)
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { raw in
-            let checkpointer = Unmanaged<Checkpointer>.fromOpaque(raw!).takeRetainedValue()
-            checkpointer.run()
-            return nil
-        }, context)
-        pthread_detach(thread)
+        Wakeup.startThread { self.run() }
     }
 
     private func run() {

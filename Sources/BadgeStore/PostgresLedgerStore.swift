@@ -23,9 +23,9 @@ final class PostgresLedgerStore: LedgerStore {
         self.url = url
         self.evaluator = evaluator
         maxBatch = min(options.maxBatch, 1000)
-        try PostgresMigrations.migrate(PostgresConnection(url: url))
         // Connect every worker now, so that a bad URL fails the start and not the first call.
         let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
+        try PostgresMigrations.migrate(connections[0])
         for connection in connections {
             running.add(1, ordering: .relaxed)
             Wakeup.startThread { [self] in work(connection) }

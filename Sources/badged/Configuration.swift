@@ -1,5 +1,6 @@
 import Foundation
 import BadgeServer
+import BadgeStore
 import RPC
 
 /// badged's settings: flags first, then environment variables, then defaults that run the
@@ -116,7 +117,7 @@ struct Configuration {
         return c
     }
 
-    var storeIsPostgres: Bool { store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") }
+    var storeIsPostgres: Bool { BadgeLedger.isPostgresURL(store) }
 
     /// The store for logs: a URL without its password.
     var storeForDisplay: String {
