@@ -121,19 +121,16 @@ final class TLSStream: ByteStream {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Socket.IOResult {
-        let n = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
-        if n > 0 { return .bytes(Int(n)) }
-        switch SSL_get_error(ssl, n) {
-        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wouldBlock
-        default:
-            ERR_clear_error()
-            return .closed
-        }
+        result(SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max)))))
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) -> Socket.IOResult {
         guard bytes.count > 0 else { return .bytes(0) }
-        let n = SSL_write(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
+        return result(SSL_write(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max)))))
+    }
+
+    /// What an SSL_read or SSL_write returning `n` means for the connection.
+    private func result(_ n: Int32) -> Socket.IOResult {
         if n > 0 { return .bytes(Int(n)) }
         switch SSL_get_error(ssl, n) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wouldBlock
