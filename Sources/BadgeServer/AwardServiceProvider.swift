@@ -9,18 +9,45 @@ struct AwardServiceProvider: AwardServiceHandler {
     let auth: Authorizer
 
     func recordActivity(_ request: RecordActivityRequest, context: ServerContext) async throws -> RecordActivityResponse {
-        _ = try auth.require(.eventsWrite, organization: request.event?.organizationID ?? "", in: context)
-        let event = try Convert.event(request.event)
+        let event = try checkedEvent(request, context: context)
         do {
-            let outcome = try await ledger.record(event)
-            var response = RecordActivityResponse()
-            response.duplicate = outcome.duplicate
-            response.awarded = outcome.awarded.map { Convert.award($0, user: event.userID) }
-            response.progress = outcome.progress.map(Convert.progress)
-            return response
+            return Self.response(to: event, try await ledger.record(event))
         } catch {
             throw Convert.error(error)
         }
+    }
+
+    /// `recordActivity` as the server mounts it: the ledger answers from its commit thread and
+    /// the transport carries that back to the connection, with no task per call. This is the
+    /// hot path that load tests drive.
+    var recordActivityRoute: UnaryRoute {
+        UnaryRoute(path: AwardServicePaths.recordActivity) { bytes, context, reply in
+            let event: Badges.ActivityEvent
+            do {
+                let request = try RecordActivityRequest(rpcPayload: bytes, what: "RecordActivity request")
+                event = try checkedEvent(request, context: context)
+            } catch {
+                return reply(.failure(error))
+            }
+            ledger.record(event) { result in
+                reply(result
+                    .map { Self.response(to: event, $0).serializedBytes(headroom: UnaryRoute.responseHeadroom) }
+                    .mapError { Convert.error($0) })
+            }
+        }
+    }
+
+    private func checkedEvent(_ request: RecordActivityRequest, context: ServerContext) throws -> Badges.ActivityEvent {
+        _ = try auth.require(.eventsWrite, organization: request.event?.organizationID ?? "", in: context)
+        return try Convert.event(request.event)
+    }
+
+    private static func response(to event: Badges.ActivityEvent, _ outcome: RecordOutcome) -> RecordActivityResponse {
+        var response = RecordActivityResponse()
+        response.duplicate = outcome.duplicate
+        response.awarded = outcome.awarded.map { Convert.award($0, user: event.userID) }
+        response.progress = outcome.progress.map(Convert.progress)
+        return response
     }
 
     func recordActivities(_ request: RecordActivitiesRequest, context: ServerContext) async throws -> RecordActivitiesResponse {

@@ -80,6 +80,17 @@ public final class BadgeLedger: Sendable {
         return try await store.write(.event(event)) { s in self.apply(event, to: &s) }
     }
 
+    /// `record`, answered through `completion` on a thread of the store's instead of awaited:
+    /// the server's hot path, which then runs no task per call.
+    public func record(_ event: ActivityEvent, completion: @escaping @Sendable (Result<RecordOutcome, any Error>) -> Void) {
+        do {
+            try Self.validate(event)
+        } catch {
+            return completion(.failure(error))
+        }
+        store.write(.event(event), { s in self.apply(event, to: &s) }, completion: completion)
+    }
+
     /// Records a batch (backfills): one outcome per event, in order; invalid events are
     /// reported in the outcome and do not stop the others.
     public func record(batch events: [ActivityEvent]) async throws -> [Result<RecordOutcome, LedgerError>] {

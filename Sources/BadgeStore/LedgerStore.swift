@@ -27,16 +27,33 @@ enum LedgerScope: Sendable {
 /// Where the ledger's state lives. Operations are written once, as functions of a
 /// `LedgerState` that return the rows they changed; a store runs them.
 protocol LedgerStore: Sendable {
-    /// Runs `body` on the state in `scope` and returns once its writes are durable. Changes a
-    /// body makes to the state without a write are not kept past the call by every store.
-    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T
+    /// Runs `body` on the state in `scope` and calls `completion` (on a thread of the store's)
+    /// once its writes are durable. Changes a body makes to the state without a write are not
+    /// kept past the call by every store.
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
+                            completion: @escaping @Sendable (Result<T, any Error>) -> Void)
     /// Runs `body` on a consistent view of the state in `scope`.
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T
-    /// `write`, waited for on this thread without the concurrency runtime: for start-up,
-    /// which may run on one of its few threads.
-    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T
     /// Finishes what is queued and releases the store.
     func close()
+}
+
+extension LedgerStore {
+    /// `write`, awaited.
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T {
+        // Unchecked: the hot path; every store calls a completion exactly once.
+        try await withUnsafeThrowingContinuation { continuation in
+            write(scope, body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// `write`, waited for on this thread without the concurrency runtime: for start-up,
+    /// which may run on one of its few threads.
+    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T {
+        let outcome = Outcome<T>()
+        write(scope, body) { outcome.deliver($0) }
+        return try outcome.wait()
+    }
 }
 
 /// Waits on this thread for a result another thread delivers.

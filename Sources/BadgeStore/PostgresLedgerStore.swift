@@ -32,16 +32,9 @@ final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T {
-        try await withUnsafeThrowingContinuation { continuation in
-            submit(Job(scope: scope, writes: true, operation: body) { continuation.resume(with: $0) })
-        }
-    }
-
-    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T {
-        let outcome = Outcome<T>()
-        submit(Job(scope: scope, writes: true, operation: body) { outcome.deliver($0) })
-        return try outcome.wait()
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
+                            completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        submit(Job(scope: scope, writes: true, operation: body, deliver: completion))
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {

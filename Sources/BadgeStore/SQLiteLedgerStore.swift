@@ -32,30 +32,19 @@ final class SQLiteLedgerStore: LedgerStore {
         checkpointer = try Checkpointer(path: path)
     }
 
-    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) async throws -> T {
-        // Unchecked: the hot path; the committer resumes each continuation exactly once.
-        try await withUnsafeThrowingContinuation { continuation in
-            state.withLock { s in
-                do {
-                    let (value, writes) = try body(&s)
-                    // Enqueued under the state lock, so commits keep the order of the changes.
-                    // A body that writes nothing (a duplicate event) still waits for the batch
-                    // in flight, which holds the original if that is not yet durable.
-                    committer.enqueue(writes) { result in continuation.resume(with: result.map { value }) }
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+    func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
+                            completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        state.withLock { s in
+            do {
+                let (value, writes) = try body(&s)
+                // Enqueued under the state lock, so commits keep the order of the changes.
+                // A body that writes nothing (a duplicate event) still waits for the batch
+                // in flight, which holds the original if that is not yet durable.
+                committer.enqueue(writes) { result in completion(result.map { value }) }
+            } catch {
+                completion(.failure(error))
             }
         }
-    }
-
-    func writeAndWait<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite])) throws -> T {
-        let outcome = Outcome<T>()
-        try state.withLock { s in
-            let (value, writes) = try body(&s)
-            committer.enqueue(writes) { result in outcome.deliver(result.map { value }) }
-        }
-        return try outcome.wait()
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {

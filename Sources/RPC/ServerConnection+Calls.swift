@@ -126,18 +126,24 @@ extension ServerConnection {
         let reply = LoopBound(self, loop: loop)
         let streamID = s.id
         let response = context.response
-        // The handler starts on this loop; a handler that awaits storage hops away and back.
-        s.task = Task(executorPreference: loop) { [context] in
-            let result: Result<[UInt8], any Error>
-            do {
-                result = .success(try await route.handle(message, context))
-            } catch {
-                result = .failure(error)
-            }
+        @Sendable func answer(_ result: Result<[UInt8], any Error>) {
             if reply.loop.inLoop {
                 reply.value.complete(streamID, result, response)
             } else {
                 reply.loop.execute { reply.value.complete(streamID, result, response) }
+            }
+        }
+        if let callback = route.handleWithCallback {
+            // No task to cancel: a call that times out or is reset is answered by then, and
+            // `complete` drops the late result.
+            return callback(message, context, answer)
+        }
+        // The handler starts on this loop; a handler that awaits storage hops away and back.
+        s.task = Task(executorPreference: loop) { [context] in
+            do {
+                answer(.success(try await route.handle(message, context)))
+            } catch {
+                answer(.failure(error))
             }
         }
     }

@@ -22,16 +22,32 @@ public struct UnaryRoute: Sendable {
     /// Takes the request message; returns the response message preceded by `responseHeadroom`
     /// bytes that the transport overwrites with its framing, which spares a copy per call.
     public typealias Handler = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
+    /// The same, answering through `reply` instead of returning. It runs on the connection's
+    /// thread and must not block; `reply` may be called from any thread, once. For hot methods
+    /// whose work finishes on another thread (a commit): they skip a task per call.
+    public typealias CallbackHandler = @Sendable ([UInt8], ServerContext, _ reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) -> Void
 
     /// Bytes reserved in front of every response message: gRPC's length prefix.
     public static let responseHeadroom = 5
 
     public var path: String
     public var handle: Handler
+    /// Set for routes made from a `CallbackHandler`; the server then calls it rather than `handle`.
+    public var handleWithCallback: CallbackHandler?
 
     public init(path: String, handle: @escaping Handler) {
         self.path = path
         self.handle = handle
+    }
+
+    public init(path: String, callback: @escaping CallbackHandler) {
+        self.path = path
+        handleWithCallback = callback
+        handle = { bytes, context in
+            try await withCheckedThrowingContinuation { continuation in
+                callback(bytes, context) { continuation.resume(with: $0) }
+            }
+        }
     }
 }
 

@@ -118,9 +118,11 @@ class RunningServer:
         return code
 
 
-@pytest.fixture
-def h2c_server():
-    server = RunningServer()
+@pytest.fixture(params=["tasks", "callbacks"])
+def h2c_server(request):
+    """Handlers as tasks (most routes) and as callbacks answered from another thread (the
+    route kind badged's RecordActivity uses)."""
+    server = RunningServer("--handlers", request.param)
     yield server
     assert server.stop() == 0
 

@@ -8,7 +8,10 @@ import RPCTestSupport
 /// shutdown on SIGTERM or SIGINT.
 ///
 ///     rpc-test-server [--port N] [--tls-cert FILE --tls-key FILE] [--max-receive BYTES]
-///                     [--idle-timeout-ms N] [--grace-ms N]
+///                     [--idle-timeout-ms N] [--grace-ms N] [--handlers tasks|callbacks]
+///
+/// `--handlers callbacks` mounts TestService as callback routes that answer from another
+/// thread, the way badged's RecordActivity answers from its commit thread.
 
 TerminationSignals.install()
 
@@ -27,7 +30,21 @@ if let certificate = options["tls-cert"], let key = options["tls-key"] {
 }
 let grace = Duration.milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
 
-let routes = InteropService().routes + HealthService(services: [TestServicePaths.service]).routes
+var testRoutes = InteropService().routes
+if options["handlers"] == "callbacks" {
+    testRoutes = testRoutes.map { route in
+        UnaryRoute(path: route.path) { bytes, context, reply in
+            Task.detached {
+                do {
+                    reply(.success(try await route.handle(bytes, context)))
+                } catch {
+                    reply(.failure(error))
+                }
+            }
+        }
+    }
+}
+let routes = testRoutes + HealthService(services: [TestServicePaths.service]).routes
 let server = try GRPCServer(configuration: configuration, routes: routes)
 StandardOutput.line("listening on 127.0.0.1:\(server.port)")
 
