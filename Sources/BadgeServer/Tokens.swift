@@ -81,24 +81,27 @@ public struct TokenAuthority: Sendable {
 public final class Authorizer: Sendable {
     let authority: TokenAuthority
     let now: @Sendable () -> Int64
-    /// Tokens already verified: a client sends the same token on every call, and checking its
-    /// signature and payload each time cost more than recording the event. Expiry is still
-    /// checked per call; the cache is bounded and simply emptied when full.
-    private let verified = Mutex<[String: Grant]>([:])
+    /// Tokens already verified, keyed by the header as it arrived: a client sends the same
+    /// token on every call, and checking its signature and payload each time cost more than
+    /// recording the event. Expiry is still checked per call; the cache is bounded and simply
+    /// emptied when full.
+    private let verified = Mutex<[[UInt8]: Grant]>([:])
     private static let cacheLimit = 10_000
+    private static let bearer = Array("Bearer ".utf8)
 
     public init(authority: TokenAuthority, now: @escaping @Sendable () -> Int64) {
         self.authority = authority
         self.now = now
     }
 
-    private func grant(for token: String) throws(RPCError) -> Grant {
+    private func grant(for header: [UInt8]) throws(RPCError) -> Grant {
         let now = now()
-        if let cached = verified.withLock({ $0[token] }), cached.expiresAt > now { return cached }
+        if let cached = verified.withLock({ $0[header] }), cached.expiresAt > now { return cached }
+        let token = String(decoding: header[Self.bearer.count...], as: UTF8.self)
         let grant = try authority.verify(token, now: now)
         verified.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[token] = grant
+            cache[header] = grant
         }
         return grant
     }
@@ -106,13 +109,13 @@ public final class Authorizer: Sendable {
     /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
     ///   or another organization's data.
     public func require(_ scope: Scope, organization: String, in context: ServerContext) throws(RPCError) -> Grant {
-        guard let header = context.metadata["authorization"] else {
+        guard let header = context.metadata.bytes("authorization") else {
             throw RPCError(code: .unauthenticated, message: "missing 'authorization: Bearer <token>' metadata")
         }
-        guard header.hasPrefix("Bearer ") else {
+        guard header.starts(with: Self.bearer) else {
             throw RPCError(code: .unauthenticated, message: "authorization metadata must be 'Bearer <token>'")
         }
-        let grant = try grant(for: String(header.dropFirst("Bearer ".count)))
+        let grant = try grant(for: header)
         guard grant.scopes.contains(scope) || grant.scopes.contains(.admin) else {
             throw RPCError(code: .permissionDenied, message: "the token lacks the '\(scope.rawValue)' scope")
         }

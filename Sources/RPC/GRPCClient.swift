@@ -31,16 +31,20 @@ public final class GRPCClient: UnaryTransport, Sendable {
             try await withUnsafeThrowingContinuation { continuation in
                 let call = LoopBound(ClientCall(path: path, request: request, options: options, continuation: continuation), loop: loop)
                 box.set(call)
-                loop.execute { [self] in
-                    do throws(RPCError) {
-                        try self.currentConnection().start(call.value)
-                    } catch {
-                        call.value.finish(.failure(error))
-                    }
-                }
+                // A task already on the loop (see `loop`) starts the call at once.
+                if loop.inLoop { return start(call.value) }
+                loop.execute { [self] in start(call.value) }
             }
         } onCancel: {
             box.cancel()
+        }
+    }
+
+    private func start(_ call: ClientCall) {
+        do throws(RPCError) {
+            try currentConnection().start(call)
+        } catch {
+            call.finish(.failure(error))
         }
     }
 

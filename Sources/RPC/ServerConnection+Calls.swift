@@ -58,9 +58,10 @@ extension ServerConnection {
         if isShuttingDown {
             return respondError(s, .unavailable, "the server is shutting down; retry on another connection")
         }
-        guard core.routes[s.path] != nil else {
+        guard let route = core.routes[s.path] else {
             return respondError(s, .unimplemented, unimplementedMessage(s.path))
         }
+        s.route = route
         if let encoding = s.messageEncoding, encoding != "identity" {
             return respondError(s, .unimplemented,
                 "message compression '\(encoding)' is not supported; send messages uncompressed (grpc-encoding: identity)")
@@ -104,7 +105,7 @@ extension ServerConnection {
 
     func requestComplete(_ id: Int32) {
         guard let s = stream(id), !s.answered, !s.dispatched else { return }
-        guard let route = core.routes[s.path] else { return }
+        guard let route = s.route else { return }
         let message: [UInt8]
         switch GRPCFraming.unframeSingle(s.body, what: "request") {
         case .message(let bytes):

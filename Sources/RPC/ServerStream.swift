@@ -4,6 +4,8 @@ import RPCCore
 final class ServerStream {
     let id: Int32
     var path = ""
+    /// The method, found once the headers are complete.
+    var route: UnaryRoute?
     var isPOST = false
     var isGRPCContentType = false
     var messageEncoding: String?

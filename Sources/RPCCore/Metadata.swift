@@ -28,5 +28,10 @@ public struct Metadata: Sendable, Hashable, Sequence {
         entries.first { $0.name == name }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 
+    /// The first value for `name` as it arrived, if present.
+    public func bytes(_ name: String) -> [UInt8]? {
+        entries.first { $0.name == name }?.value
+    }
+
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 }
