@@ -1,0 +1,120 @@
+"""The load-test goal, measured fairly on a noisy machine: durable RecordActivity (badged on
+SQLite, driven by badges-load) against the gRPC C++ server's trivial echo (under h2load, the
+transport benchmark's load), alternating in rounds so that both see the same moments of the
+machine. Prints each round's pair and ratio, then the median ratio; writes goal.json and a chart.
+
+    python3 goal_bench.py --cpp PATH --badged PATH --load PATH [--rounds 3] [--seconds 5] [--out DIR]
+"""
+import argparse
+import json
+import pathlib
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+from transport_bench import LOAD, grpc_status_ok, h2load, start, stop
+
+
+def record_activity(load, address, key_file, seconds):
+    """One closed-loop badges-load run at the default load (8 connections x 32 streams)."""
+    out = subprocess.run([load, "--server", address, "--key-file", key_file, "--duration", str(seconds), "--json"],
+                         capture_output=True, text=True, timeout=seconds + 120)
+    if out.returncode != 0:
+        raise RuntimeError(f"badges-load failed: {out.stderr[-2000:]}")
+    result = json.loads(out.stdout)
+    errors = {status: n for status, n in result["statuses"].items() if status != "OK"}
+    if errors:
+        raise RuntimeError(f"RecordActivity answered errors: {errors}")
+    return {"rps": float(result["throughput"]), "p50_ms": float(result["latency_ms"]["p50"]),
+            "p99_ms": float(result["latency_ms"]["p99"]), "requests": int(result["requests"])}
+
+
+def start_badged(badged, store, log):
+    """badged on a fresh SQLite store; its log goes to a file, its first stdout line says where it listens."""
+    process = subprocess.Popen([badged, "--listen", "127.0.0.1:0", "--store", str(store)],
+                               stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise RuntimeError(f"badged did not start: {line!r} (log: {log})")
+    return process, int(line.split("listening on ")[1].split()[0].rsplit(":", 1)[1])
+
+
+def plot(rounds, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no chart)")
+        return
+    labels = [f"round {r['round']}" for r in rounds]
+    x = range(len(rounds))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar([i - 0.2 for i in x], [r["cpp_echo"]["rps"] / 1000 for r in rounds], width=0.4, color="#888", label="gRPC C++ echo (h2load)")
+    ax.bar([i + 0.2 for i in x], [r["record_activity"]["rps"] / 1000 for r in rounds], width=0.4, color="#2a7",
+           label="RecordActivity, durable SQLite (badges-load)")
+    ax.set_xticks(list(x), labels)
+    ax.set_ylabel("requests/s (thousands)")
+    ax.set_title("alternating rounds on 2 shared cores, higher is better")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"chart: {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cpp", required=True)
+    parser.add_argument("--badged", required=True)
+    parser.add_argument("--load", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--out", default=".")
+    args = parser.parse_args()
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="goal-bench-"))
+    payload = b"\x0a\x40" + bytes(64)  # EchoMessage{payload: 64 bytes}, as in the transport benchmark
+    body = work / "echo.grpc"
+    body.write_bytes(b"\x00" + struct.pack(">I", len(payload)) + payload)
+    store = work / "badges.sqlite"
+
+    cpp, cpp_port = start([args.cpp])
+    badged, badged_port = start_badged(args.badged, store, work / "badged.log")
+    rounds = []
+    try:
+        if not grpc_status_ok(cpp_port, str(body)):
+            raise RuntimeError("the gRPC C++ echo did not answer grpc-status 0")
+        for n in range(1, args.rounds + 1):
+            print(f"round {n}/{args.rounds}: gRPC C++ echo {args.seconds}s, then RecordActivity {args.seconds}s ...", flush=True)
+            echo = h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
+            time.sleep(1)
+            record = record_activity(args.load, f"127.0.0.1:{badged_port}", f"{store}.key", args.seconds)
+            time.sleep(1)
+            rounds.append({"round": n, "cpp_echo": {"rps": echo["rps"], "failed": echo["failed"]}, "record_activity": record,
+                           "ratio": record["rps"] / echo["rps"]})
+    finally:
+        stop(badged)
+        stop(cpp)
+
+    print()
+    print(f"RecordActivity durable (badges-load, 8 connections x 32 streams) against the gRPC C++ echo "
+          f"(h2load -c {LOAD['connections']} -m {LOAD['streams']}), alternating, {args.seconds}s each")
+    print(f"{'round':<7}{'C++ echo req/s':>16}{'RecordActivity req/s':>22}{'p99 ms':>9}{'ratio':>8}")
+    for r in rounds:
+        print(f"{r['round']:<7}{r['cpp_echo']['rps']:>16.0f}{r['record_activity']['rps']:>22.0f}"
+              f"{r['record_activity']['p99_ms']:>9.2f}{r['ratio']:>7.2f}x")
+    median = statistics.median(r["ratio"] for r in rounds)
+    worst_p99 = max(r["record_activity"]["p99_ms"] for r in rounds)
+    print(f"median ratio {median:.2f}x (goal: at least 1.00x); worst p99 {worst_p99:.2f} ms (goal: under 10 ms)")
+    (out / "goal.json").write_text(json.dumps({"rounds": rounds, "median_ratio": median, "worst_p99_ms": worst_p99}, indent=2))
+    plot(rounds, out / "goal.png")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
