@@ -90,6 +90,10 @@ def main():
     try:
         if not grpc_status_ok(cpp_port, str(body)):
             raise RuntimeError("the gRPC C++ echo did not answer grpc-status 0")
+        # The C++ server speeds up over its first seconds of load: warm it up first, so that
+        # every counted round meets it at full speed.
+        print(f"warming up the gRPC C++ echo for {args.seconds}s ...", flush=True)
+        h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
         for n in range(1, args.rounds + 1):
             print(f"round {n}/{args.rounds}: gRPC C++ echo {args.seconds}s, then RecordActivity {args.seconds}s ...", flush=True)
             echo = h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
