@@ -9,13 +9,12 @@ import argparse
 import json
 import pathlib
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-from transport_bench import LOAD, grpc_status_ok, h2load, start, stop
+from transport_bench import LOAD, echo_request, grpc_status_ok, h2load, pyplot, start, stop
 
 
 def record_activity(load, address, key_file, seconds):
@@ -44,12 +43,8 @@ def start_badged(badged, store, log):
 
 
 def plot(rounds, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib not installed: no chart)")
+    plt = pyplot()
+    if plt is None:
         return
     labels = [f"round {r['round']}" for r in rounds]
     x = range(len(rounds))
@@ -79,9 +74,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="goal-bench-"))
-    payload = b"\x0a\x40" + bytes(64)  # EchoMessage{payload: 64 bytes}, as in the transport benchmark
-    body = work / "echo.grpc"
-    body.write_bytes(b"\x00" + struct.pack(">I", len(payload)) + payload)
+    body = echo_request(work)  # the transport benchmark's call
     store = work / "badges.sqlite"
 
     cpp, cpp_port = start([args.cpp])

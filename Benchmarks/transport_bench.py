@@ -98,13 +98,29 @@ def measure(url, seconds, body, log):
     return throughput
 
 
-def plot(results, path):
+def pyplot():
+    """matplotlib's pyplot drawing to files, or None (said once) when it is not installed."""
     try:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        return plt
     except ImportError:
         print("(matplotlib not installed: no chart)")
+        return None
+
+
+def echo_request(directory):
+    """The echo call's request body, gRPC-framed, as a file for h2load: EchoMessage{payload: 64 bytes}."""
+    payload = b"\x0a\x40" + bytes(64)
+    body = directory / "echo.grpc"
+    body.write_bytes(b"\x00" + struct.pack(">I", len(payload)) + payload)
+    return body
+
+
+def plot(results, path):
+    plt = pyplot()
+    if plt is None:
         return
     names = [r["name"] for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
@@ -133,9 +149,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="transport-bench-"))
-    payload = b"\x0a\x40" + bytes(64)  # EchoMessage{payload: 64 bytes}
-    body = work / "echo.grpc"
-    body.write_bytes(b"\x00" + struct.pack(">I", len(payload)) + payload)
+    body = echo_request(work)
     static = work / "static"
     static.mkdir()
     (static / "echo").write_bytes(body.read_bytes())
