@@ -57,31 +57,32 @@ let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathCompon
 let badgectl = FileManager.default.isExecutableFile(atPath: here) ? here : "badgectl"
 StandardOutput.line("call it:  \(badgectl) --server \(address)\(scheme == "TLS" ? " --tls-ca CERT" : "") --token \"$(\(badgectl) token mint --key-file \(configuration.keyFilePath) --org acme --scopes admin)\" award configure-organization --organization-id acme --tier ENTERPRISE --badges-enabled true")
 
-// Sessions whose scheduled end passed are counted here (queries are right before this too).
-let sweeper = Task {
-    while !Task.isCancelled {
-        try? await Task.sleep(for: .milliseconds(configuration.sweepIntervalMilliseconds))
-        do {
-            try await ledger.sweep()
-        } catch {
-            Log.error("sweep failed", ["error": "\(error)"])
+/// Runs `work` every `milliseconds` until cancelled; a failed round is logged and the next
+/// one runs as usual.
+func repeating(everyMilliseconds milliseconds: Int, failure: String, _ work: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
+    Task {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            do {
+                try await work()
+            } catch {
+                Log.error(failure, ["error": "\(error)"])
+            }
         }
     }
+}
+
+// Sessions whose scheduled end passed are counted here (queries are right before this too).
+let sweeper = repeating(everyMilliseconds: configuration.sweepIntervalMilliseconds, failure: "sweep failed") {
+    try await ledger.sweep()
 }
 
 // E-mail digests, when a relay is configured: each due period queued once, sent with retries.
 let digests: Task<Void, Never>? = configuration.smtpRelay.map { relay in
     let scheduler = DigestScheduler(ledger: ledger, mailer: SMTPMailer(relay: relay, from: configuration.smtpFrom), clock: SystemClock())
     Log.info("digests on", ["relay": relay])
-    return Task {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(configuration.digestIntervalMilliseconds))
-            do {
-                try await scheduler.tick()
-            } catch {
-                Log.error("digest round failed", ["error": "\(error)"])
-            }
-        }
+    return repeating(everyMilliseconds: configuration.digestIntervalMilliseconds, failure: "digest round failed") {
+        try await scheduler.tick()
     }
 }
 
