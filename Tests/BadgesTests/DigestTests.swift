@@ -108,17 +108,28 @@ struct DigestTests {
         _ = try await f.ledger.updateDigestSubscription(org: "acme", user: "ana", sub)
     }
 
-    @Test(arguments: StoreKind.allCases) func dueDigestArrivesOnceWithTheRightBadges(store: StoreKind) async throws {
-        let mail = MailCatcher()
-        try mail.start()
+    /// A ledger at 2026-01-05 00:00 UTC with acme's badges on and ana subscribed to the daily
+    /// 09:00 Berlin digest.
+    private func subscribedLedger(_ store: StoreKind) async throws -> LedgerFixture {
         let f = try LedgerFixture(store: store)
         f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
         try await f.enable()
-        try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
         try await subscribe(f)
+        return f
+    }
+
+    private func makeScheduler(_ f: LedgerFixture, _ mail: MailCatcher, timeoutSeconds: Int = 10) -> DigestScheduler {
+        DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com", timeoutSeconds: timeoutSeconds), clock: f.clock)
+    }
+
+    @Test(arguments: StoreKind.allCases) func dueDigestArrivesOnceWithTheRightBadges(store: StoreKind) async throws {
+        let mail = MailCatcher()
+        try mail.start()
+        let f = try await subscribedLedger(store)
+        try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
         try await f.record(.profileCompleted)
         try await f.record(.feedbackReceived)
-        let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com"), clock: f.clock)
+        let scheduler = makeScheduler(f, mail)
         #expect(try await scheduler.tick() == 0, "not due before 09:00 Berlin (08:00Z)")
         f.clock.set(Self.instant("2026-01-05T08:00:30Z"))
         #expect(try await scheduler.tick() == 1)
@@ -136,11 +147,8 @@ struct DigestTests {
     @Test(arguments: StoreKind.allCases) func nothingNewMeansNoMail(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
-        let f = try LedgerFixture(store: store)
-        f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
-        try await f.enable()
-        try await subscribe(f)
-        let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com"), clock: f.clock)
+        let f = try await subscribedLedger(store)
+        let scheduler = makeScheduler(f, mail)
         f.clock.set(Self.instant("2026-01-05T08:01:00Z"))
         #expect(try await scheduler.tick() == 0)
         #expect(mail.messages().isEmpty)
@@ -149,12 +157,9 @@ struct DigestTests {
 
     @Test(arguments: StoreKind.allCases) func relayDownMeansRetryThatSucceedsOnce(store: StoreKind) async throws {
         let mail = MailCatcher()
-        let f = try LedgerFixture(store: store)
-        f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
-        try await f.enable()
-        try await subscribe(f)
+        let f = try await subscribedLedger(store)
         try await f.record(.coachingItemSaved)
-        let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com", timeoutSeconds: 2), clock: f.clock)
+        let scheduler = makeScheduler(f, mail, timeoutSeconds: 2)
         f.clock.set(Self.instant("2026-01-05T08:00:10Z"))
         #expect(try await scheduler.tick() == 0, "the relay is down")
         let failed = try #require(try await f.ledger.outbox().first)
@@ -171,19 +176,16 @@ struct DigestTests {
     @Test(arguments: StoreKind.allCases) func restartBetweenDueTimeAndSendSendsOnce(store: StoreKind) async throws {
         let mail = MailCatcher()
         try mail.start()
-        let f = try LedgerFixture(store: store)
-        f.clock.set(Self.instant("2026-01-05T00:00:00Z"))
-        try await f.enable()
-        try await subscribe(f)
+        let f = try await subscribedLedger(store)
         try await f.record(.coachingItemSaved)
         f.clock.set(Self.instant("2026-01-05T08:30:00Z"))
         // Queued (durably) but the process dies before sending.
         #expect(try await f.ledger.queueDueDigests(render: DigestMessage.render).count == 1)
         try f.reopen()
-        let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com"), clock: f.clock)
+        let scheduler = makeScheduler(f, mail)
         #expect(try await scheduler.tick() == 1)
         try f.reopen()
-        let again = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com"), clock: f.clock)
+        let again = makeScheduler(f, mail)
         #expect(try await again.tick() == 0)
         #expect(mail.messages().count == 1)
     }
@@ -203,7 +205,7 @@ struct DigestTests {
             f.clock.set(Self.instant(start))
             try await f.enable()
             try await subscribe(f, frequency, weekday: weekday, time: frequency == .daily && start.hasPrefix("2026-03") ? "02:30" : "01:30", zone: "America/New_York")
-            let scheduler = DigestScheduler(ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com"), clock: f.clock)
+            let scheduler = makeScheduler(f, mail)
             var n = 0
             // Every 10 minutes, something new is earned now and then; the scheduler runs each step.
             while f.clock.now() < Self.instant(end) {
