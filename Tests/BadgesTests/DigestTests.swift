@@ -16,7 +16,9 @@ final class MailCatcher {
     private var process: Process?
 
     init(port: Int? = nil) {
-        self.port = port ?? Int.random(in: 20_000...40_000)
+        // Below Linux's ephemeral range (32768 and up), where connections of this test run
+        // (PostgreSQL, the gRPC tests) could be holding the port.
+        self.port = port ?? Int.random(in: 20_000..<32_768)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mail-\(UUID().uuidString)")
     }
 
@@ -29,8 +31,9 @@ final class MailCatcher {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        // Ready when it accepts connections.
-        for _ in 0..<100 {
+        // Ready when it accepts connections. Python starts slowly while the other suites keep
+        // both cores busy: wait up to 20 s, unless it has already exited.
+        for _ in 0..<400 where p.isRunning {
             if canConnect() { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
