@@ -45,6 +45,13 @@ public struct EchoClient: Sendable {
         let bytes = try await transport.unary(path: EchoPaths.echo, request: request.serializedBytes(), options: options)
         return try EchoMessage(rpcPayload: bytes, what: "Echo response")
     }
+
+    /// `echo` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func echo(_ request: EchoMessage, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<EchoMessage, RPCError>) -> Void) {
+        transport.unary(path: EchoPaths.echo, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try EchoMessage(rpcPayload: bytes, what: "Echo response") } })
+        }
+    }
 }
 
 // MARK: - Code below here is support for the Wire runtime.

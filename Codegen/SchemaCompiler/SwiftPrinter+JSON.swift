@@ -11,7 +11,8 @@ extension SwiftPrinter {
             p.line()
             p.block("public init(json: JSONValue) throws(JSONError) {") { p in
                 p.line("self.init()")
-                p.block("for (key, value) in try JSONRead.object(json, \"\(m.name.fullName)\") {") { p in
+                // A message without fields reads no value: `_` keeps its loop free of a warning.
+                p.block("for (key, \(fields.isEmpty ? "_" : "value")) in try JSONRead.object(json, \"\(m.name.fullName)\") {") { p in
                     p.switchBlock("switch key {") { p in
                         for field in fields { printJSONRead(field, oneof: field.oneof.map { m.oneofs[$0] }, &p) }
                         p.line("default: throw JSONRead.unknownField(key, in: \"\(m.name.fullName)\")")

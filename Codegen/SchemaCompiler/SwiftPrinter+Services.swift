@@ -47,6 +47,13 @@ extension SwiftPrinter {
                     p.line("let bytes = try await transport.unary(path: \(s.name)Paths.\(method), request: request.serializedBytes(), options: options)")
                     p.line("return try \(SwiftTypes.swiftName(rpc.output))(rpcPayload: bytes, what: \"\(rpc.name) response\")")
                 }
+                p.line()
+                p.line("/// `\(method)` answered through `completion` instead of awaited (see `UnaryTransport`).")
+                p.block("public func \(method)(_ request: \(SwiftTypes.swiftName(rpc.input)), options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<\(SwiftTypes.swiftName(rpc.output)), RPCError>) -> Void) {") { p in
+                    p.block("transport.unary(path: \(s.name)Paths.\(method), request: request.serializedBytes(), options: options) { result in") { p in
+                        p.line("completion(result.flatMap { bytes in Result { () throws(RPCError) in try \(SwiftTypes.swiftName(rpc.output))(rpcPayload: bytes, what: \"\(rpc.name) response\") } })")
+                    }
+                }
             }
         }
     }

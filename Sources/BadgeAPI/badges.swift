@@ -981,10 +981,24 @@ public struct AwardServiceClient: Sendable {
         return try RecordActivityResponse(rpcPayload: bytes, what: "RecordActivity response")
     }
 
+    /// `recordActivity` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func recordActivity(_ request: RecordActivityRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<RecordActivityResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.recordActivity, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try RecordActivityResponse(rpcPayload: bytes, what: "RecordActivity response") } })
+        }
+    }
+
     /// Records a batch of events (backfills), with an outcome per event.
     public func recordActivities(_ request: RecordActivitiesRequest, options: CallOptions = CallOptions()) async throws -> RecordActivitiesResponse {
         let bytes = try await transport.unary(path: AwardServicePaths.recordActivities, request: request.serializedBytes(), options: options)
         return try RecordActivitiesResponse(rpcPayload: bytes, what: "RecordActivities response")
+    }
+
+    /// `recordActivities` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func recordActivities(_ request: RecordActivitiesRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<RecordActivitiesResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.recordActivities, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try RecordActivitiesResponse(rpcPayload: bytes, what: "RecordActivities response") } })
+        }
     }
 
     public func registerParticipant(_ request: RegisterParticipantRequest, options: CallOptions = CallOptions()) async throws -> RegisterParticipantResponse {
@@ -992,14 +1006,35 @@ public struct AwardServiceClient: Sendable {
         return try RegisterParticipantResponse(rpcPayload: bytes, what: "RegisterParticipant response")
     }
 
+    /// `registerParticipant` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func registerParticipant(_ request: RegisterParticipantRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<RegisterParticipantResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.registerParticipant, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try RegisterParticipantResponse(rpcPayload: bytes, what: "RegisterParticipant response") } })
+        }
+    }
+
     public func configureOrganization(_ request: ConfigureOrganizationRequest, options: CallOptions = CallOptions()) async throws -> ConfigureOrganizationResponse {
         let bytes = try await transport.unary(path: AwardServicePaths.configureOrganization, request: request.serializedBytes(), options: options)
         return try ConfigureOrganizationResponse(rpcPayload: bytes, what: "ConfigureOrganization response")
     }
 
+    /// `configureOrganization` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func configureOrganization(_ request: ConfigureOrganizationRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ConfigureOrganizationResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.configureOrganization, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try ConfigureOrganizationResponse(rpcPayload: bytes, what: "ConfigureOrganization response") } })
+        }
+    }
+
     public func issueCertificate(_ request: IssueCertificateRequest, options: CallOptions = CallOptions()) async throws -> IssueCertificateResponse {
         let bytes = try await transport.unary(path: AwardServicePaths.issueCertificate, request: request.serializedBytes(), options: options)
         return try IssueCertificateResponse(rpcPayload: bytes, what: "IssueCertificate response")
+    }
+
+    /// `issueCertificate` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func issueCertificate(_ request: IssueCertificateRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<IssueCertificateResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.issueCertificate, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try IssueCertificateResponse(rpcPayload: bytes, what: "IssueCertificate response") } })
+        }
     }
 
     /// A user's badges and certificates, newest first, paged.
@@ -1008,9 +1043,23 @@ public struct AwardServiceClient: Sendable {
         return try ListAwardsResponse(rpcPayload: bytes, what: "ListAwards response")
     }
 
+    /// `listAwards` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func listAwards(_ request: ListAwardsRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ListAwardsResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.listAwards, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try ListAwardsResponse(rpcPayload: bytes, what: "ListAwards response") } })
+        }
+    }
+
     public func createShareLink(_ request: CreateShareLinkRequest, options: CallOptions = CallOptions()) async throws -> CreateShareLinkResponse {
         let bytes = try await transport.unary(path: AwardServicePaths.createShareLink, request: request.serializedBytes(), options: options)
         return try CreateShareLinkResponse(rpcPayload: bytes, what: "CreateShareLink response")
+    }
+
+    /// `createShareLink` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func createShareLink(_ request: CreateShareLinkRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<CreateShareLinkResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.createShareLink, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try CreateShareLinkResponse(rpcPayload: bytes, what: "CreateShareLink response") } })
+        }
     }
 
     public func revokeShareLink(_ request: RevokeShareLinkRequest, options: CallOptions = CallOptions()) async throws -> RevokeShareLinkResponse {
@@ -1018,10 +1067,24 @@ public struct AwardServiceClient: Sendable {
         return try RevokeShareLinkResponse(rpcPayload: bytes, what: "RevokeShareLink response")
     }
 
+    /// `revokeShareLink` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func revokeShareLink(_ request: RevokeShareLinkRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<RevokeShareLinkResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.revokeShareLink, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try RevokeShareLinkResponse(rpcPayload: bytes, what: "RevokeShareLink response") } })
+        }
+    }
+
     /// Open to anyone holding the link: no credentials needed.
     public func resolveShareLink(_ request: ResolveShareLinkRequest, options: CallOptions = CallOptions()) async throws -> ResolveShareLinkResponse {
         let bytes = try await transport.unary(path: AwardServicePaths.resolveShareLink, request: request.serializedBytes(), options: options)
         return try ResolveShareLinkResponse(rpcPayload: bytes, what: "ResolveShareLink response")
+    }
+
+    /// `resolveShareLink` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func resolveShareLink(_ request: ResolveShareLinkRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ResolveShareLinkResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.resolveShareLink, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try ResolveShareLinkResponse(rpcPayload: bytes, what: "ResolveShareLink response") } })
+        }
     }
 }
 
@@ -1083,9 +1146,23 @@ public struct ProgressServiceClient: Sendable {
         return try GetAchievementsResponse(rpcPayload: bytes, what: "GetAchievements response")
     }
 
+    /// `getAchievements` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func getAchievements(_ request: GetAchievementsRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<GetAchievementsResponse, RPCError>) -> Void) {
+        transport.unary(path: ProgressServicePaths.getAchievements, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try GetAchievementsResponse(rpcPayload: bytes, what: "GetAchievements response") } })
+        }
+    }
+
     public func getRecent(_ request: GetRecentRequest, options: CallOptions = CallOptions()) async throws -> GetRecentResponse {
         let bytes = try await transport.unary(path: ProgressServicePaths.getRecent, request: request.serializedBytes(), options: options)
         return try GetRecentResponse(rpcPayload: bytes, what: "GetRecent response")
+    }
+
+    /// `getRecent` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func getRecent(_ request: GetRecentRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<GetRecentResponse, RPCError>) -> Void) {
+        transport.unary(path: ProgressServicePaths.getRecent, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try GetRecentResponse(rpcPayload: bytes, what: "GetRecent response") } })
+        }
     }
 
     public func markSeen(_ request: MarkSeenRequest, options: CallOptions = CallOptions()) async throws -> MarkSeenResponse {
@@ -1093,14 +1170,35 @@ public struct ProgressServiceClient: Sendable {
         return try MarkSeenResponse(rpcPayload: bytes, what: "MarkSeen response")
     }
 
+    /// `markSeen` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func markSeen(_ request: MarkSeenRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<MarkSeenResponse, RPCError>) -> Void) {
+        transport.unary(path: ProgressServicePaths.markSeen, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try MarkSeenResponse(rpcPayload: bytes, what: "MarkSeen response") } })
+        }
+    }
+
     public func getDigestSubscription(_ request: GetDigestSubscriptionRequest, options: CallOptions = CallOptions()) async throws -> DigestSubscription {
         let bytes = try await transport.unary(path: ProgressServicePaths.getDigestSubscription, request: request.serializedBytes(), options: options)
         return try DigestSubscription(rpcPayload: bytes, what: "GetDigestSubscription response")
     }
 
+    /// `getDigestSubscription` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func getDigestSubscription(_ request: GetDigestSubscriptionRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<DigestSubscription, RPCError>) -> Void) {
+        transport.unary(path: ProgressServicePaths.getDigestSubscription, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try DigestSubscription(rpcPayload: bytes, what: "GetDigestSubscription response") } })
+        }
+    }
+
     public func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, options: CallOptions = CallOptions()) async throws -> DigestSubscription {
         let bytes = try await transport.unary(path: ProgressServicePaths.updateDigestSubscription, request: request.serializedBytes(), options: options)
         return try DigestSubscription(rpcPayload: bytes, what: "UpdateDigestSubscription response")
+    }
+
+    /// `updateDigestSubscription` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<DigestSubscription, RPCError>) -> Void) {
+        transport.unary(path: ProgressServicePaths.updateDigestSubscription, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try DigestSubscription(rpcPayload: bytes, what: "UpdateDigestSubscription response") } })
+        }
     }
 }
 
@@ -1144,9 +1242,23 @@ public struct ReportServiceClient: Sendable {
         return try ListBadgesResponse(rpcPayload: bytes, what: "ListBadges response")
     }
 
+    /// `listBadges` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func listBadges(_ request: ListBadgesRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ListBadgesResponse, RPCError>) -> Void) {
+        transport.unary(path: ReportServicePaths.listBadges, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try ListBadgesResponse(rpcPayload: bytes, what: "ListBadges response") } })
+        }
+    }
+
     public func getBadgeReport(_ request: GetBadgeReportRequest, options: CallOptions = CallOptions()) async throws -> GetBadgeReportResponse {
         let bytes = try await transport.unary(path: ReportServicePaths.getBadgeReport, request: request.serializedBytes(), options: options)
         return try GetBadgeReportResponse(rpcPayload: bytes, what: "GetBadgeReport response")
+    }
+
+    /// `getBadgeReport` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func getBadgeReport(_ request: GetBadgeReportRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<GetBadgeReportResponse, RPCError>) -> Void) {
+        transport.unary(path: ReportServicePaths.getBadgeReport, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try GetBadgeReportResponse(rpcPayload: bytes, what: "GetBadgeReport response") } })
+        }
     }
 }
 
@@ -1829,7 +1941,7 @@ extension ProfileCompleted: JSONMessage {
 
     public init(json: JSONValue) throws(JSONError) {
         self.init()
-        for (key, value) in try JSONRead.object(json, "badges.v1.ProfileCompleted") {
+        for (key, _) in try JSONRead.object(json, "badges.v1.ProfileCompleted") {
             switch key {
             default: throw JSONRead.unknownField(key, in: "badges.v1.ProfileCompleted")
             }
@@ -2847,7 +2959,7 @@ extension RevokeShareLinkResponse: JSONMessage {
 
     public init(json: JSONValue) throws(JSONError) {
         self.init()
-        for (key, value) in try JSONRead.object(json, "badges.v1.RevokeShareLinkResponse") {
+        for (key, _) in try JSONRead.object(json, "badges.v1.RevokeShareLinkResponse") {
             switch key {
             default: throw JSONRead.unknownField(key, in: "badges.v1.RevokeShareLinkResponse")
             }

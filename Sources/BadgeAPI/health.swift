@@ -109,6 +109,13 @@ public struct HealthClient: Sendable {
         let bytes = try await transport.unary(path: HealthPaths.check, request: request.serializedBytes(), options: options)
         return try HealthCheckResponse(rpcPayload: bytes, what: "Check response")
     }
+
+    /// `check` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func check(_ request: HealthCheckRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<HealthCheckResponse, RPCError>) -> Void) {
+        transport.unary(path: HealthPaths.check, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try HealthCheckResponse(rpcPayload: bytes, what: "Check response") } })
+        }
+    }
 }
 
 // MARK: - Code below here is support for the Wire runtime.

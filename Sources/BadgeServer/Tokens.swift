@@ -85,7 +85,7 @@ public final class Authorizer: Sendable {
     /// token on every call, and checking its signature and payload each time cost more than
     /// recording the event. Expiry is still checked per call; the cache is bounded and simply
     /// emptied when full.
-    private let verified = Mutex<[[UInt8]: Grant]>([:])
+    private let verified = Mutex<[HashableBytes: Grant]>([:])
     private static let cacheLimit = 10_000
     private static let bearer = Array("Bearer ".utf8)
 
@@ -96,12 +96,13 @@ public final class Authorizer: Sendable {
 
     private func grant(for header: [UInt8]) throws(RPCError) -> Grant {
         let now = now()
-        if let cached = verified.withLock({ $0[header] }), cached.expiresAt > now { return cached }
+        let key = HashableBytes(header)
+        if let cached = verified.withLock({ $0[key] }), cached.expiresAt > now { return cached }
         let token = String(decoding: header[Self.bearer.count...], as: UTF8.self)
         let grant = try authority.verify(token, now: now)
         verified.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[header] = grant
+            cache[key] = grant
         }
         return grant
     }

@@ -6,7 +6,9 @@ final class ClientCall {
     let options: CallOptions
     let request: [UInt8]
     var requestOffset = 0
-    var continuation: UnsafeContinuation<[UInt8], any Error>?
+    typealias Completion = @Sendable (Result<[UInt8], RPCError>) -> Void
+    /// Who hears the outcome: a callback, or an awaiting task's continuation wrapped in one.
+    var completion: Completion?
     var streamID: Int32 = -1
     var httpStatus: Int?
     var grpcStatus: Int?
@@ -17,19 +19,22 @@ final class ClientCall {
     /// (Strong rather than weak: a weak reference would slow every retain of the connection.)
     var connection: ClientConnection?
 
-    init(path: String, request: [UInt8], options: CallOptions, continuation: UnsafeContinuation<[UInt8], any Error>) {
+    init(path: String, request: [UInt8], options: CallOptions, completion: @escaping Completion) {
         self.path = path
         self.request = GRPCFraming.frame(request)
         self.options = options
-        self.continuation = continuation
+        self.completion = completion
     }
 
-    /// Resumes the caller once; later outcomes (a late reset after a deadline) are dropped.
+    /// Whether the outcome is still to be delivered.
+    var isPending: Bool { completion != nil }
+
+    /// Answers the caller once; later outcomes (a late reset after a deadline) are dropped.
     func finish(_ result: Result<[UInt8], RPCError>) {
-        guard let continuation else { return }
-        self.continuation = nil
+        guard let completion else { return }
+        self.completion = nil
         connection = nil
-        continuation.resume(with: result.mapError { $0 as any Error })
+        completion(result)
     }
 
     /// The call's outcome from what the stream delivered before it closed.

@@ -148,7 +148,7 @@ final class ClientConnection: EventHandler, FlushTarget {
             // Strong capture: the timer is cancelled when the stream closes.
             call.deadlineTimer = loop.schedule(after: timeout) { [self] in
                 call.deadlineTimer = nil
-                guard call.continuation != nil else { return }
+                guard call.isPending else { return }
                 cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(timeout) exceeded"))
             }
         }
@@ -180,14 +180,17 @@ final class ClientConnection: EventHandler, FlushTarget {
 
     func fail(_ error: RPCError) {
         guard state != .closed else { return }
-        for call in waiting { call.finish(.failure(error)) }
+        // Closed before anyone hears: a completion may start its next call at once, which
+        // must find this connection gone and open another, not join a list being emptied.
+        let (unsent, inFlight) = (waiting, calls)
         waiting.removeAll()
-        for call in calls.values {
+        calls.removeAll()
+        close()
+        for call in unsent { call.finish(.failure(error)) }
+        for call in inFlight.values {
             if let timer = call.deadlineTimer { loop.cancel(timer) }
             call.finish(.failure(error))
         }
-        calls.removeAll()
-        close()
     }
 
     func close() {

@@ -27,17 +27,32 @@ public final class GRPCClient: UnaryTransport, Sendable {
     public func unary(path: String, request: [UInt8], options: CallOptions) async throws -> [UInt8] {
         let box = CallBox()
         return try await withTaskCancellationHandler {
-            // Unchecked: `ClientCall.finish` resumes once and drops the continuation.
+            // Unchecked: `ClientCall.finish` answers once and drops the completion.
             try await withUnsafeThrowingContinuation { continuation in
-                let call = LoopBound(ClientCall(path: path, request: request, options: options, continuation: continuation), loop: loop)
-                box.set(call)
-                // A task already on the loop (see `loop`) starts the call at once.
-                if loop.inLoop { return start(call.value) }
-                loop.execute { [self] in start(call.value) }
+                box.set(begin(path: path, request: request, options: options) { continuation.resume(with: $0.mapError { $0 as any Error }) })
             }
         } onCancel: {
             box.cancel()
         }
+    }
+
+    /// The call without a task: `completion` runs on `loop` when the outcome is known (at once,
+    /// from this thread, if the call cannot start). Callers on the loop that chain calls from
+    /// their completions run no task and change no thread per call.
+    public func unary(path: String, request: [UInt8], options: CallOptions,
+                      completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void) {
+        _ = begin(path: path, request: request, options: options, completion: completion)
+    }
+
+    private func begin(path: String, request: [UInt8], options: CallOptions,
+                       completion: @escaping ClientCall.Completion) -> LoopBound<ClientCall> {
+        let call = LoopBound(ClientCall(path: path, request: request, options: options, completion: completion), loop: loop)
+        if loop.inLoop {
+            start(call.value)
+        } else {
+            loop.execute { [self] in start(call.value) }
+        }
+        return call
     }
 
     private func start(_ call: ClientCall) {

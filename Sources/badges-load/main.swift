@@ -74,20 +74,20 @@ let deadline = started + .milliseconds(Int64(options.duration * 1000))
     return ContinuousClock.now < deadline
 }
 
-@Sendable func call(_ client: AwardServiceClient, intended: ContinuousClock.Instant) async {
+/// Makes one call and counts its outcome, then calls `next` (on the client's loop).
+@Sendable func call(_ client: AwardServiceClient, intended: ContinuousClock.Instant, then next: @escaping @Sendable () -> Void) {
     let (request, duplicate) = mix.withLock { $0.nextRequest(now: Int64(Date().timeIntervalSince1970)) }
-    var status = StatusCode.ok
-    var answeredDuplicate = false
-    do {
-        answeredDuplicate = try await client.recordActivity(request, options: tokens[request.event!.organizationID]!).duplicate
-    } catch let error as RPCError {
-        status = error.code
-    } catch {
-        status = .unknown
+    client.recordActivity(request, options: tokens[request.event!.organizationID]!) { result in
+        let elapsed = ContinuousClock.now - intended
+        let micros = UInt64(max(elapsed.components.seconds, 0)) * 1_000_000 + UInt64(max(elapsed.components.attoseconds, 0) / 1_000_000_000_000)
+        switch result {
+        case .success(let response):
+            stats.record(microseconds: micros, status: .ok, duplicateSent: duplicate, duplicateAnswered: response.duplicate)
+        case .failure(let error):
+            stats.record(microseconds: micros, status: error.code, duplicateSent: duplicate, duplicateAnswered: false)
+        }
+        next()
     }
-    let elapsed = ContinuousClock.now - intended
-    let micros = UInt64(max(elapsed.components.seconds, 0)) * 1_000_000 + UInt64(max(elapsed.components.attoseconds, 0) / 1_000_000_000_000)
-    stats.record(microseconds: micros, status: status, duplicateSent: duplicate, duplicateAnswered: answeredDuplicate)
 }
 
 /// The live progress line on standard error, rewritten in place.
@@ -121,21 +121,18 @@ if let rate = options.rate {
             if intended > now { try? await Task.sleep(until: intended, clock: .continuous) }
             let client = clients[n % clients.count]
             let at = intended
-            tasks.addTask(executorPreference: transports[n % clients.count].loop) { await call(client, intended: at) }
+            tasks.addTask(executorPreference: transports[n % clients.count].loop) {
+                await withCheckedContinuation { answered in call(client, intended: at) { answered.resume() } }
+            }
             n += 1
             intended += interval
         }
     }
 } else {
     mode = "closed loop, \(options.connections) connections x \(options.streams) streams"
-    await withTaskGroup(of: Void.self) { tasks in
-        for worker in 0..<(options.connections * options.streams) {
-            let client = clients[worker % clients.count]
-            // Workers run on their connection's loop: an answer resumes them without a thread hop.
-            tasks.addTask(executorPreference: transports[worker % clients.count].loop) {
-                while claim() { await call(client, intended: .now) }
-            }
-        }
+    await ClosedLoop.run(workers: options.connections * options.streams, loop: { transports[$0 % transports.count].loop },
+                         claim: claim) { worker, done in
+        call(clients[worker % clients.count], intended: .now, then: done)
     }
 }
 progress.cancel()

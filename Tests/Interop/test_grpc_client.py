@@ -17,7 +17,8 @@ def run_client(*args):
 
 
 CASES = ["empty_unary", "large_unary", "status_code_and_message", "special_status_message",
-         "unimplemented_method", "unimplemented_service", "deadline_exceeded", "cancel", "concurrent_calls"]
+         "unimplemented_method", "unimplemented_service", "deadline_exceeded", "cancel", "concurrent_calls",
+         "completion_unary", "completion_status", "completion_deadline", "completion_unreachable"]
 
 
 def test_our_client_against_grpcio_h2c(interop_pb2):

@@ -53,3 +53,14 @@ def test_every_status_is_counted(server, tmp_path):
 def test_bad_options_exit_2(server, tmp_path):
     result = subprocess.run([str(swift_bin_path() / "badges-load"), "--rate", "-5", "--key", "00" * 16], capture_output=True, text=True)
     assert result.returncode == 2 and "--rate must be positive" in result.stderr
+
+
+def test_unreachable_server_counts_every_call_as_unavailable(tmp_path):
+    # Each call fails before it leaves; the closed loop must still end, count them all, and
+    # not recurse once per call (50,000 would overflow the stack).
+    result = subprocess.run(
+        [str(swift_bin_path() / "badges-load"), "--server", "127.0.0.1:1", "--key", "00" * 16, "--no-setup",
+         "--count", "50000", "--connections", "2", "--streams", "2", "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["requests"] == 50000 and report["statuses"] == {"UNAVAILABLE": 50000}

@@ -1,6 +1,7 @@
 import RPC
 import RPCCore
 import RPCTestSupport
+import Synchronization
 
 /// Our gRPC client running gRPC's unary interop cases (and a few of ours) against any server
 /// of grpc.testing.TestService; the interop tests point it at a Python grpcio server.
@@ -27,6 +28,21 @@ func expectError(_ code: StatusCode, message: String? = nil, _ body: () async th
         return
     }
     throw CaseFailure(description: "expected \(code), the call succeeded")
+}
+
+/// Waits for a call made through a completion, and fails unless the completion ran exactly once.
+@MainActor
+func viaCompletion<T: Sendable>(_ start: (@escaping @Sendable (Result<T, RPCError>) -> Void) -> Void) async throws -> T {
+    let calls = Mutex(0)
+    let result: Result<T, RPCError> = await withCheckedContinuation { answered in
+        start { result in
+            if calls.withLock({ $0 += 1; return $0 }) == 1 { answered.resume(returning: result) }
+        }
+    }
+    try await Task.sleep(for: .milliseconds(50))  // room for a second, wrong, answer
+    let count = calls.withLock { $0 }
+    try expect(count == 1, "the completion ran \(count) times")
+    return try result.get()
 }
 
 var options: [String: String] = [:]
@@ -111,6 +127,34 @@ let all: [(String, () async throws -> Void)] = [
             try expect(error.code == .cancelled, "expected CANCELLED, got \(error)")
         }
         try expect(ContinuousClock.now - started < .seconds(1), "cancelling took too long")
+    }),
+    ("completion_unary", {
+        var request = SimpleRequest()
+        request.responseSize = 1000
+        let response = try await viaCompletion { client.unaryCall(request, options: CallOptions(timeout: .seconds(5)), completion: $0) }
+        try expect(response.payload?.body.count == 1000, "wrong payload size \(response.payload?.body.count ?? 0)")
+    }),
+    ("completion_status", {
+        var request = SimpleRequest()
+        var status = EchoStatus()
+        status.code = 9
+        status.message = "not now"
+        request.responseStatus = status
+        try await expectError(.failedPrecondition, message: "not now") {
+            _ = try await viaCompletion { client.unaryCall(request, completion: $0) }
+        }
+    }),
+    ("completion_deadline", {
+        var metadata = Metadata()
+        metadata.add("x-test-delay-ms", "3000")
+        try await expectError(.deadlineExceeded) {
+            _ = try await viaCompletion { client.emptyCall(Empty(), options: CallOptions(metadata: metadata, timeout: .milliseconds(200)), completion: $0) }
+        }
+    }),
+    ("completion_unreachable", {
+        // Port 1 refuses: the call fails before it leaves, and still answers once.
+        let unreachable = TestServiceClient(transport: GRPCClient(host: "127.0.0.1", port: 1))
+        try await expectError(.unavailable) { _ = try await viaCompletion { unreachable.emptyCall(Empty(), completion: $0) } }
     }),
     ("concurrent_calls", {
         // Many calls at once share the connection as streams.

@@ -142,9 +142,23 @@ public struct TestServiceClient: Sendable {
         return try Empty(rpcPayload: bytes, what: "EmptyCall response")
     }
 
+    /// `emptyCall` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func emptyCall(_ request: Empty, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<Empty, RPCError>) -> Void) {
+        transport.unary(path: TestServicePaths.emptyCall, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try Empty(rpcPayload: bytes, what: "EmptyCall response") } })
+        }
+    }
+
     public func unaryCall(_ request: SimpleRequest, options: CallOptions = CallOptions()) async throws -> SimpleResponse {
         let bytes = try await transport.unary(path: TestServicePaths.unaryCall, request: request.serializedBytes(), options: options)
         return try SimpleResponse(rpcPayload: bytes, what: "UnaryCall response")
+    }
+
+    /// `unaryCall` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func unaryCall(_ request: SimpleRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<SimpleResponse, RPCError>) -> Void) {
+        transport.unary(path: TestServicePaths.unaryCall, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try SimpleResponse(rpcPayload: bytes, what: "UnaryCall response") } })
+        }
     }
 }
 
@@ -170,7 +184,7 @@ extension Empty: JSONMessage {
 
     public init(json: JSONValue) throws(JSONError) {
         self.init()
-        for (key, value) in try JSONRead.object(json, "grpc.testing.Empty") {
+        for (key, _) in try JSONRead.object(json, "grpc.testing.Empty") {
             switch key {
             default: throw JSONRead.unknownField(key, in: "grpc.testing.Empty")
             }
