@@ -67,6 +67,7 @@ let package = Package(
         .executableTarget(name: "rpc-interop-client", dependencies: ["RPC", "RPCCore", "RPCTestSupport"], path: "Tests/RPCInteropClient"),
 
         .testTarget(name: "WireTests", dependencies: ["Wire", "WireFixtures"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "BadgeStore", "Digests"]),
         .testTarget(name: "SchemaCompilerTests", dependencies: ["SchemaCompiler"], exclude: ["Golden"]),
     ]

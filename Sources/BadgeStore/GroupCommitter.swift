@@ -21,7 +21,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
-    private let queue = Mutex(Queue())
+    private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int
     private let finished = Mutex(false)

@@ -1,5 +1,4 @@
 import Badges
-import Synchronization
 
 /// The embedded store: all state in memory, loaded when it opens, and every change written
 /// through a group committer to SQLite (WAL) before its caller is answered.
@@ -7,7 +6,7 @@ import Synchronization
 /// The file is read only at start. That keeps storage reads off the request path entirely,
 /// at the price of memory proportional to users and events (see the README).
 final class SQLiteLedgerStore: LedgerStore {
-    private let state: Mutex<LedgerState>
+    private let state: PlainMutex<LedgerState>
     let committer: GroupCommitter
     private let checkpointer: Checkpointer
 
@@ -27,7 +26,7 @@ final class SQLiteLedgerStore: LedgerStore {
         try Migrations.migrate(db)
         var loaded = try LedgerLoader.load(db, evaluator: evaluator)
         loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
-        state = Mutex(loaded)
+        state = PlainMutex(loaded)
         committer = GroupCommitter(writer: try SQLiteWriter(db), maxBatch: options.maxBatch)
         checkpointer = try Checkpointer(path: path)
     }
