@@ -63,4 +63,16 @@ struct TimerHeapTests {
         #expect(timers.count == 1)
         #expect(fire(&timers, now: 20, into: log) == [2])
     }
+
+    @Test func aStaleIDDoesNotCancelTheTimerThatReusedItsSlot() {
+        var timers = TimerHeap()
+        let log = Log()
+        let old = timers.schedule(at: 10) { log.record(1) }
+        timers.cancel(old)
+        let new = timers.schedule(at: 20) { log.record(2) }
+        #expect(new != old)
+        timers.cancel(old)
+        #expect(timers.count == 1)
+        #expect(fire(&timers, now: 20, into: log) == [2])
+    }
 }
