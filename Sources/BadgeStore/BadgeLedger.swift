@@ -125,14 +125,22 @@ public final class BadgeLedger: Sendable {
         // Evaluated in place: copying the state out and back would copy its dictionaries on
         // every event (copy-on-write sees two owners).
         let organization = s.organization(event.organizationID)
-        let changes = evaluator.apply(event, to: &s.users[userKey, default: UserState()], organization: organization, now: now)
-        let user = s.users[userKey]!
-        if case .sessionScheduled(let id, _, _, let end) = event.kind, user.sessions[id]?.state == .scheduled {
-            s.dueSessions.push(end, userKey)
-        }
-        let writes = [LedgerWrite.event(event, recordedAt: now)] + LedgerWrite.changes(changes, org: userKey.org, user: userKey.user)
+        let (changes, progress, booked) = evaluate(event, &s.users[userKey, default: UserState()], organization: organization, now: now)
+        if let booked { s.dueSessions.push(booked, userKey) }
+        var writes = [LedgerWrite.event(event, recordedAt: now)]
+        writes += LedgerWrite.changes(changes, org: userKey.org, user: userKey.user)
         let awarded = changes.awards.compactMap(catalog.earned)
-        return (RecordOutcome(duplicate: false, awarded: awarded, progress: catalog.progressMoved(by: changes, state: user)), writes)
+        return (RecordOutcome(duplicate: false, awarded: awarded, progress: progress), writes)
+    }
+
+    /// Applies `event` to the user's state in place (one lookup of the user for all that reads
+    /// the new state): what changed, the progress it moved, and the end of a session it booked.
+    private func evaluate(_ event: ActivityEvent, _ user: inout UserState, organization: Organization,
+                          now: Instant) -> (Changes, [BadgeProgress], booked: Instant?) {
+        let changes = evaluator.apply(event, to: &user, organization: organization, now: now)
+        var booked: Instant?
+        if case .sessionScheduled(let id, _, _, let end) = event.kind, user.sessions[id]?.state == .scheduled { booked = end }
+        return (changes, catalog.progressMoved(by: changes, state: user), booked)
     }
 
     static func validate(_ event: ActivityEvent) throws {

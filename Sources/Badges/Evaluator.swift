@@ -134,7 +134,9 @@ public struct Evaluator: Sendable {
 
     private func award(in state: inout UserState, organization: Organization, now: Instant, eventID: String, keys: [CounterKey], changes: inout Changes) {
         guard organization.badgesAvailable else { return }
-        for key in keys.sorted() {
+        // Sorted so that awards come in the same order however the counters moved; most
+        // events move one counter, which needs no sorted copy.
+        for key in keys.count > 1 ? keys.sorted() : keys {
             let value = state.count(key)
             for badge in catalog.badges(reading: key) {
                 guard badge.criterion.threshold <= value else { break }
