@@ -31,7 +31,7 @@ extension BadgeLedger {
             registrations.contains { (program == nil || $0.programID == program) && (badge.criterion.role == nil || $0.role == badge.criterion.role) } ? user : nil
         })
         if program == nil {
-            for (key, state) in s.users where key.org == org && (state.awards[badge.id] != nil || state.count(badge.counterKey) > 0) {
+            for (key, state) in s.users where key.org == org && (state.hasEarned(badge.id) || state.count(badge.counterKey) > 0) {
                 users.insert(key.user)
             }
         }
@@ -49,7 +49,7 @@ extension BadgeLedger {
                     summary.eligible += 1
                     let state = states[user] ?? self.currentState(s, UserKey(org: org, user: user))
                     states[user] = state
-                    if state.awards[badge.id] != nil {
+                    if state.hasEarned(badge.id) {
                         summary.earned += 1
                     } else if state.count(badge.counterKey) > 0 {
                         summary.inProgress += 1

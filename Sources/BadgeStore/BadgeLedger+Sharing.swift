@@ -21,7 +21,7 @@ extension BadgeLedger {
         let link = ShareLink(token: Token.random(bytes: 24), organizationID: org, userID: user, badgeID: badgeID, createdAt: clock.now())
         try await commit(.user(UserKey(org: org, user: user))) { s in
             try self.requireBadges(s, org)
-            guard self.currentState(s, UserKey(org: org, user: user)).awards[badgeID] != nil else {
+            guard self.currentState(s, UserKey(org: org, user: user)).hasEarned(badgeID) else {
                 throw LedgerError.notFound("user '\(user)' has no award of badge '\(badgeID)'")
             }
             s.shareLinks[link.token] = link

@@ -84,7 +84,7 @@ extension Catalog {
         for track in self.tracks {
             if !track.role.isEmpty {
                 let active = roles.contains(track.role) || state.count(CounterKey(metric: .sessionsCompleted, role: track.role)) > 0
-                    || badges(in: track).contains { state.awards[$0.id] != nil }
+                    || badges(in: track).contains { state.hasEarned($0.id) }
                 if !active { continue }
             }
             tracks.append(progress(of: state, in: track))
@@ -107,14 +107,14 @@ extension Catalog {
     }
 
     public func progress(toward badge: Badge, state: UserState) -> BadgeProgress {
-        let view = BadgeView(badge, earned: state.awards[badge.id] != nil)
+        let view = BadgeView(badge, earned: state.hasEarned(badge.id))
         return BadgeProgress(badge: view, current: state.count(badge.counterKey), threshold: view.threshold)
     }
 
     /// The next unearned badge on each counter an evaluation moved: "the progress it moved".
     public func progressMoved(by changes: Changes, state: UserState) -> [BadgeProgress] {
         changes.moved.sorted().compactMap { key in
-            badges(reading: key).first { state.awards[$0.id] == nil }.map { progress(toward: $0, state: state) }
+            badges(reading: key).first { !state.hasEarned($0.id) }.map { progress(toward: $0, state: state) }
         }
     }
 }

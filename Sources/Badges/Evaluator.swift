@@ -101,7 +101,7 @@ public struct Evaluator: Sendable {
     public func awardAllEarned(_ state: inout UserState, organization: Organization, now: Instant, backfilled: Bool) -> Changes {
         var changes = Changes()
         guard organization.badgesAvailable else { return changes }
-        for badge in catalog.badges where state.awards[badge.id] == nil && state.count(badge.counterKey) >= badge.criterion.threshold {
+        for badge in catalog.badges where !state.hasEarned(badge.id) && state.count(badge.counterKey) >= badge.criterion.threshold {
             // No single event earned it: the activity was already there.
             let record = AwardRecord(badgeID: badge.id, awardedAt: now, eventID: "",
                                      catalogVersion: catalog.version, backfilled: backfilled)
@@ -140,7 +140,7 @@ public struct Evaluator: Sendable {
             let value = state.count(key)
             for badge in catalog.badges(reading: key) {
                 guard badge.criterion.threshold <= value else { break }
-                guard state.awards[badge.id] == nil else { continue }
+                guard !state.hasEarned(badge.id) else { continue }
                 let record = AwardRecord(badgeID: badge.id, awardedAt: now, eventID: eventID, catalogVersion: catalog.version)
                 state.awards[badge.id] = record
                 changes.awards.append(record)

@@ -66,6 +66,9 @@ public struct UserState: Sendable, Hashable {
 
     public func count(_ key: CounterKey) -> Int64 { counters[key] ?? 0 }
 
+    /// Whether the badge is awarded; unlike `awards[id] != nil`, copies no record to find out.
+    public func hasEarned(_ badgeID: String) -> Bool { awards.index(forKey: badgeID) != nil }
+
     public static func == (a: UserState, b: UserState) -> Bool {
         a.counters == b.counters && a.sessions == b.sessions && a.features == b.features && a.awards == b.awards
     }
