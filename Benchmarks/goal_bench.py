@@ -2,12 +2,16 @@
 SQLite, driven by badges-load) against the gRPC C++ server's trivial echo (under h2load, the
 transport benchmark's load), alternating in rounds so that both see the same moments of the
 machine. Prints each round's pair and ratio, then the median ratio; writes goal.json and a chart.
+Also prints the CPU each side spent per call, server and load generator apart: both share the
+two cores, so a dearer client leaves less for its server.
 
     python3 goal_bench.py --cpp PATH --badged PATH --load PATH [--rounds 3] [--seconds 5] [--out DIR]
 """
 import argparse
 import json
+import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
@@ -15,6 +19,29 @@ import tempfile
 import time
 
 from transport_bench import LOAD, echo_request, grpc_status_ok, h2load, pyplot, start, stop
+
+
+def process_cpu_seconds(pid):
+    """User plus system CPU a running process has used so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def with_cpu(server, run):
+    """Runs `run()` (one load run, a child process) and adds the CPU microseconds per call
+    of the server and of the load generator, from their CPU over the run's wall time."""
+    server_before, client_before, wall_before = process_cpu_seconds(server.pid), children_cpu_seconds(), time.monotonic()
+    result = run()
+    wall = time.monotonic() - wall_before
+    calls = result["rps"] * wall
+    result["server_us_per_call"] = (process_cpu_seconds(server.pid) - server_before) * 1e6 / calls
+    result["client_us_per_call"] = (children_cpu_seconds() - client_before) * 1e6 / calls
+    return result
 
 
 def record_activity(load, address, key_file, seconds):
@@ -89,12 +116,12 @@ def main():
         h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
         for n in range(1, args.rounds + 1):
             print(f"round {n}/{args.rounds}: gRPC C++ echo {args.seconds}s, then RecordActivity {args.seconds}s ...", flush=True)
-            echo = h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
+            echo = with_cpu(cpp, lambda: h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body)))
             time.sleep(1)
-            record = record_activity(args.load, f"127.0.0.1:{badged_port}", f"{store}.key", args.seconds)
+            record = with_cpu(badged, lambda: record_activity(args.load, f"127.0.0.1:{badged_port}", f"{store}.key", args.seconds))
             time.sleep(1)
-            rounds.append({"round": n, "cpp_echo": {"rps": echo["rps"], "failed": echo["failed"]}, "record_activity": record,
-                           "ratio": record["rps"] / echo["rps"]})
+            rounds.append({"round": n, "cpp_echo": {key: echo[key] for key in ("rps", "failed", "server_us_per_call", "client_us_per_call")},
+                           "record_activity": record, "ratio": record["rps"] / echo["rps"]})
     finally:
         stop(badged)
         stop(cpp)
@@ -109,6 +136,12 @@ def main():
     median = statistics.median(r["ratio"] for r in rounds)
     worst_p99 = max(r["record_activity"]["p99_ms"] for r in rounds)
     print(f"median ratio {median:.2f}x (goal: at least 1.00x); worst p99 {worst_p99:.2f} ms (goal: under 10 ms)")
+    print()
+    print("CPU per call, medians over the rounds (µs; server and load generator share the 2 cores):")
+    for name, label in (("cpp_echo", "gRPC C++ echo under h2load"), ("record_activity", "RecordActivity under badges-load")):
+        server = statistics.median(r[name]["server_us_per_call"] for r in rounds)
+        client = statistics.median(r[name]["client_us_per_call"] for r in rounds)
+        print(f"  {label:<34} server {server:5.1f}   load generator {client:4.1f}   together {server + client:5.1f}")
     (out / "goal.json").write_text(json.dumps({"rounds": rounds, "median_ratio": median, "worst_p99_ms": worst_p99}, indent=2))
     plot(rounds, out / "goal.png")
 
