@@ -69,19 +69,3 @@ public protocol UnaryTransport: Sendable {
     func unary(path: String, request: [UInt8], options: CallOptions,
                completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void)
 }
-
-extension UnaryTransport {
-    /// For a transport that only awaits: the call runs in a task of its own.
-    public func unary(path: String, request: [UInt8], options: CallOptions,
-                      completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void) {
-        Task {
-            do {
-                completion(.success(try await unary(path: path, request: request, options: options)))
-            } catch let error as RPCError {
-                completion(.failure(error))
-            } catch {
-                completion(.failure(RPCError(code: .unknown, message: "\(error)")))
-            }
-        }
-    }
-}
