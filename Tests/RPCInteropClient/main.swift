@@ -31,6 +31,16 @@ func expectError(_ code: StatusCode, message: String? = nil, _ body: () async th
 }
 
 /// Waits for a call made through a completion, and fails unless the completion ran exactly once.
+/// A request the interop server answers with this status instead of a response.
+func failing(code: Int32, message: String) -> SimpleRequest {
+    var request = SimpleRequest()
+    var status = EchoStatus()
+    status.code = code
+    status.message = message
+    request.responseStatus = status
+    return request
+}
+
 @MainActor
 func viaCompletion<T: Sendable>(_ start: (@escaping @Sendable (Result<T, RPCError>) -> Void) -> Void) async throws -> T {
     let calls = Mutex(0)
@@ -78,20 +88,12 @@ let all: [(String, () async throws -> Void)] = [
         try expect(response.payload?.body == [UInt8](repeating: 0, count: 314_159), "wrong payload size \(response.payload?.body.count ?? 0)")
     }),
     ("status_code_and_message", {
-        var request = SimpleRequest()
-        var status = EchoStatus()
-        status.code = 2
-        status.message = "test status message"
-        request.responseStatus = status
+        let request = failing(code: 2, message: "test status message")
         try await expectError(.unknown, message: "test status message") { _ = try await client.unaryCall(request) }
     }),
     ("special_status_message", {
         let text = "\t\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\t\n"
-        var request = SimpleRequest()
-        var status = EchoStatus()
-        status.code = 2
-        status.message = text
-        request.responseStatus = status
+        let request = failing(code: 2, message: text)
         try await expectError(.unknown, message: text) { _ = try await client.unaryCall(request) }
     }),
     ("unimplemented_method", {
@@ -135,11 +137,7 @@ let all: [(String, () async throws -> Void)] = [
         try expect(response.payload?.body.count == 1000, "wrong payload size \(response.payload?.body.count ?? 0)")
     }),
     ("completion_status", {
-        var request = SimpleRequest()
-        var status = EchoStatus()
-        status.code = 9
-        status.message = "not now"
-        request.responseStatus = status
+        let request = failing(code: 9, message: "not now")
         try await expectError(.failedPrecondition, message: "not now") {
             _ = try await viaCompletion { client.unaryCall(request, completion: $0) }
         }
