@@ -27,10 +27,16 @@ enum LedgerLoader {
                 if let end = session.scheduledEnd { s.dueSessions.push(end, key) }
             }
         }
-        try db.prepare("SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen FROM awards").query { row in
+        try db.prepare("SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled FROM award_log ORDER BY seq").query { row in
             let award = AwardRecord(badgeID: row.text(2), awardedAt: Instant(milliseconds: row.int(3)), eventID: row.text(4),
-                                    catalogVersion: Int(row.int(5)), backfilled: row.int(6) != 0, seen: row.int(7) != 0)
-            s.users[UserKey(org: row.text(0), user: row.text(1)), default: UserState()].awards[award.badgeID] = award
+                                    catalogVersion: Int(row.int(5)), backfilled: row.int(6) != 0, seen: false)
+            let key = UserKey(org: row.text(0), user: row.text(1))
+            if s.users[key]?.hasEarned(award.badgeID) != true {
+                s.users[key, default: UserState()].awards[award.badgeID] = award
+            }
+        }
+        try db.prepare("SELECT org_id, user_id, badge_id FROM awards_seen").query { row in
+            s.users[UserKey(org: row.text(0), user: row.text(1))]?.awards[row.text(2)]?.seen = true
         }
         try db.prepare("SELECT id, org_id, user_id, title, text, issuer, issued_at, seen FROM certificates ORDER BY issued_at").query { row in
             let c = Certificate(id: row.text(0), organizationID: row.text(1), userID: row.text(2), title: row.text(3), text: row.text(4),

@@ -41,6 +41,20 @@ enum Migrations {
             html_body TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
             sent_at INTEGER, last_error TEXT NOT NULL, PRIMARY KEY (org_id, user_id, period)) WITHOUT ROWID;
         """,
+        // 3: awards become append-only, like events: an award and its "seen" mark are each one
+        // row at the end of a table. Keyed by (org, user, badge), every award dirtied a random
+        // page of a growing b-tree, most of what a commit wrote. The ledger, the only writer,
+        // awards a badge to a user once; loading keeps the first award should a second appear.
+        """
+        CREATE TABLE award_log (
+            seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL,
+            awarded_at INTEGER NOT NULL, event_id TEXT NOT NULL, catalog_version INTEGER NOT NULL, backfilled INTEGER NOT NULL);
+        CREATE TABLE awards_seen (seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL);
+        INSERT INTO award_log (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled)
+            SELECT org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled FROM awards ORDER BY awarded_at;
+        INSERT INTO awards_seen (org_id, user_id, badge_id) SELECT org_id, user_id, badge_id FROM awards WHERE seen = 1;
+        DROP TABLE awards;
+        """,
     ]
 
     static func migrate(_ db: SQLiteDatabase) throws {

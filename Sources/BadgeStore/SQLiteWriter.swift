@@ -21,12 +21,12 @@ final class SQLiteWriter {
             INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        // A plain INSERT: the primary key makes a second award of a badge to a user impossible.
+        // Appends (see migration 3); an award stored already seen gets its mark with it.
         insertAward = try db.prepare("""
-            INSERT INTO awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO award_log (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
-        markAwardSeen = try db.prepare("UPDATE awards SET seen = 1 WHERE org_id = ? AND user_id = ? AND badge_id = ?")
+        markAwardSeen = try db.prepare("INSERT INTO awards_seen (org_id, user_id, badge_id) VALUES (?, ?, ?)")
         upsertOrganization = try db.prepare("""
             INSERT INTO organizations (org_id, tier, badges_enabled) VALUES (?, ?, ?)
             ON CONFLICT (org_id) DO UPDATE SET tier = excluded.tier, badges_enabled = excluded.badges_enabled
@@ -64,7 +64,8 @@ final class SQLiteWriter {
                                 text(c.program), c.scheduledEnd.map { .integer($0) } ?? .null, text(c.feature))
         case .award(let org, let user, let a):
             try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
-                                .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0), .integer(a.seen ? 1 : 0))
+                                .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0))
+            if a.seen { try markAwardSeen.run(.text(org), .text(user), .text(a.badgeID)) }
         case .awardSeen(let org, let user, let badgeID):
             try markAwardSeen.run(.text(org), .text(user), .text(badgeID))
         case .organization(let o):

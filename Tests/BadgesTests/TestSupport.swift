@@ -41,7 +41,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     /// Awards stored, and distinct (organization, user, badge) among them.
     func awardCounts(at location: String) throws -> (total: Int, distinct: Int) {
-        let sql = "SELECT count(*), count(DISTINCT org_id || '/' || user_id || '/' || badge_id) FROM awards"
+        let table = self == .sqlite ? "award_log" : "awards"
+        let sql = "SELECT count(*), count(DISTINCT org_id || '/' || user_id || '/' || badge_id) FROM \(table)"
         switch self {
         case .sqlite:
             var counts = (0, 0)

@@ -1,0 +1,68 @@
+import Badges
+@testable import BadgeStore
+import Foundation
+import Testing
+
+/// A SQLite store written by an older build opens in this one with nothing lost.
+@Suite("Migrations")
+struct MigrationTests {
+    /// A store at schema version 2, whose awards were a table keyed by (org, user, badge).
+    private func versionTwoStore(in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent("badges.sqlite").path
+        let db = try SQLiteDatabase(path: path)
+        for step in Migrations.steps.prefix(2) { try db.execute(step) }
+        try db.execute("PRAGMA user_version = 2")
+        try db.execute("INSERT INTO organizations VALUES ('acme', 3, 1)")
+        try db.execute("""
+            INSERT INTO awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen) VALUES
+                ('acme', 'ana', 'personal-profile', 1000, 'e1', 1, 0, 1),
+                ('acme', 'ana', 'feedback-1', 2000, 'e2', 1, 0, 0),
+                ('acme', 'bo', 'feedback-1', 3000, 'e3', 1, 1, 0)
+            """)
+        return path
+    }
+
+    private func awards(_ ledger: BadgeLedger, _ user: String) async throws -> [String: AwardRecord] {
+        var found: [String: AwardRecord] = [:]
+        for case .award(let earned) in try await ledger.achievements(org: "acme", user: user) {
+            found[earned.badge.id] = earned.award
+        }
+        return found
+    }
+
+    @Test func versionTwoAwardsKeepTheirDatesSourcesAndSeenMarks() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try versionTwoStore(in: directory)
+
+        var ledger = try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        let ana = try await awards(ledger, "ana")
+        #expect(ana["personal-profile"] == AwardRecord(badgeID: "personal-profile", awardedAt: Instant(milliseconds: 1000), eventID: "e1",
+                                                       catalogVersion: 1, backfilled: false, seen: true))
+        #expect(ana["feedback-1"]?.seen == false)
+        #expect(ana["feedback-1"]?.awardedAt == Instant(milliseconds: 2000))
+        #expect(try await awards(ledger, "bo")["feedback-1"]?.backfilled == true)
+
+        // A mark made after the migration is stored too, and the old table is gone.
+        #expect(try await ledger.markSeen(org: "acme", user: "ana", badgeIDs: ["feedback-1"], certificateIDs: [], all: false) == 1)
+        ledger.close()
+        ledger = try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        defer { ledger.close() }
+        #expect(try await awards(ledger, "ana").values.allSatisfy(\.seen))
+        #expect(try await awards(ledger, "bo")["feedback-1"]?.seen == false)
+        #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path).prepare("SELECT * FROM awards") }
+    }
+
+    @Test func aStoreFromANewerBuildIsRefusedByName() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("badges.sqlite").path
+        try SQLiteDatabase(path: path).execute("PRAGMA user_version = 99")
+        let error = #expect(throws: (any Error).self) {
+            try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("schema version 99, newer than this build knows (\(Migrations.steps.count))"))
+    }
+}
