@@ -61,38 +61,57 @@ final class SQLiteStatement {
 
     /// Binds parameters by position (1-based), then runs the statement to completion.
     func run(_ values: SQLiteValue...) throws {
-        try bind(values)
-        defer { sqlite3_reset(statement) }
-        let rc = sqlite3_step(statement)
-        guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: database.lastMessage) }
+        try withBindings(values) {
+            let rc = sqlite3_step(statement)
+            guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: database.lastMessage) }
+        }
     }
 
     /// Runs a query, handing each row to `body`.
     func query(_ values: SQLiteValue..., row body: (SQLiteRow) throws -> Void) throws {
-        try bind(values)
-        defer { sqlite3_reset(statement) }
-        while true {
-            let rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: database.lastMessage) }
-            try body(SQLiteRow(statement: statement))
+        try withBindings(values) {
+            while true {
+                let rc = sqlite3_step(statement)
+                if rc == SQLITE_DONE { return }
+                guard rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: database.lastMessage) }
+                try body(SQLiteRow(statement: statement))
+            }
         }
     }
 
-    private func bind(_ values: [SQLiteValue]) throws {
-        sqlite3_clear_bindings(statement)
-        for (index, value) in values.enumerated() {
-            let i = Int32(index + 1)
-            let rc: Int32
-            switch value {
-            case .integer(let v): rc = sqlite3_bind_int64(statement, i, v)
-            case .text(let v):
-                rc = v.utf8.withContiguousStorageIfAvailable { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { CSQLite_bind_text_transient(statement, i, $0.baseAddress, Int32($0.count)) }
-                } ?? CSQLite_bind_text_transient(statement, i, v, -1)
-            case .null: rc = sqlite3_bind_null(statement, i)
+    /// Binds `values`, runs `body`, then resets the statement and clears its bindings. Text is
+    /// bound in place from one buffer that outlives `body` (SQLITE_STATIC), where binding each
+    /// value as SQLITE_TRANSIENT had SQLite allocate and copy it, several times per event row.
+    private func withBindings(_ values: [SQLiteValue], _ body: () throws -> Void) throws {
+        var texts: [UInt8] = []
+        for case .text(let text) in values { texts.append(contentsOf: text.utf8) }
+        try texts.withUnsafeBufferPointer { buffer in
+            defer {
+                sqlite3_reset(statement)
+                // Nothing keeps pointing into `buffer` once it is gone.
+                sqlite3_clear_bindings(statement)
             }
-            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: database.lastMessage) }
+            var offset = 0
+            for (index, value) in values.enumerated() {
+                let i = Int32(index + 1)
+                let rc: Int32
+                switch value {
+                case .integer(let v): rc = sqlite3_bind_int64(statement, i, v)
+                case .text(let v):
+                    let count = v.utf8.count
+                    if let base = buffer.baseAddress, count > 0 {
+                        rc = (base + offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                            sqlite3_bind_text(statement, i, $0, Int32(count), nil)  // nil: SQLITE_STATIC
+                        }
+                    } else {
+                        rc = CSQLite_bind_text_transient(statement, i, "", 0)
+                    }
+                    offset += count
+                case .null: rc = sqlite3_bind_null(statement, i)
+                }
+                guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: database.lastMessage) }
+            }
+            try body()
         }
     }
 }

@@ -4,6 +4,7 @@ import RPCCore
 final class ClientCall {
     let path: String
     let options: CallOptions
+    /// The request message, unframed; `requestOffset` counts the frame's bytes sent.
     let request: [UInt8]
     var requestOffset = 0
     typealias Completion = @Sendable (Result<[UInt8], RPCError>) -> Void
@@ -21,7 +22,7 @@ final class ClientCall {
 
     init(path: String, request: [UInt8], options: CallOptions, completion: @escaping Completion) {
         self.path = path
-        self.request = GRPCFraming.frame(request)
+        self.request = request
         self.options = options
         self.completion = completion
     }
@@ -43,7 +44,9 @@ final class ClientCall {
             guard code == 0 else {
                 return .failure(RPCError(code: StatusCode(rawValue: code), message: grpcMessage ?? ""))
             }
-            switch GRPCFraming.unframeSingle(response, what: "response") {
+            let body = response
+            response = []
+            switch GRPCFraming.unframeSingle(consume body, what: "response") {
             case .message(let bytes): return .success(bytes)
             case .compressed: return .failure(RPCError(code: .internal, message: "the server sent a compressed message"))
             case .malformed(let reason): return .failure(RPCError(code: .internal, message: reason))

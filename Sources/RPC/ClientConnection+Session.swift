@@ -14,13 +14,15 @@ extension ClientConnection {
             guard let frame else { return 0 }
             let connection = ClientConnection.from(user)
             guard let call = connection.calls[frame.pointee.hd.stream_id] else { return 0 }
-            let key = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
-            let text = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-            switch key {
-            case ":status": call.httpStatus = Int(text)
-            case "grpc-status": call.grpcStatus = Int(text)
-            case "grpc-message": call.grpcMessage = PercentEncoding.decode(text)
-            default: break
+            // Matched as bytes: a String per field was most of a call's allocations.
+            let key = UnsafeBufferPointer(start: name, count: nameLength)
+            let text = UnsafeBufferPointer(start: value, count: valueLength)
+            if key.equals(":status") {
+                call.httpStatus = text.decimal
+            } else if key.equals("grpc-status") {
+                call.grpcStatus = text.decimal
+            } else if key.equals("grpc-message") {
+                call.grpcMessage = PercentEncoding.decode(String(decoding: text, as: UTF8.self))
             }
             return 0
         })

@@ -118,24 +118,27 @@ final class ClientConnection: EventHandler, FlushTarget {
     }
 
     private func submit(_ call: ClientCall) {
-        var headers = HeaderList([
-            (":method", "POST"), (":scheme", scheme), (":path", call.path), (":authority", authority),
-            ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "badges-swift-grpc/1"),
-        ])
+        var headers = HeaderList()
+        headers.add(":method", "POST")
+        headers.add(":scheme", scheme)
+        headers.add(":path", call.path)
+        headers.add(":authority", authority)
+        headers.add("content-type", "application/grpc")
+        headers.add("te", "trailers")
+        headers.add("user-agent", "badges-swift-grpc/1")
         if let timeout = call.options.timeout { headers.add("grpc-timeout", GRPCTimeout.format(timeout)) }
         ServerConnection.addMetadata(call.options.metadata, to: &headers)
         var provider = nghttp2_data_provider()
         provider.read_callback = { _, id, buffer, length, flags, _, user in
             let connection = ClientConnection.from(user)
             guard let call = connection.calls[id] else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-            let n = min(length, call.request.count - call.requestOffset)
+            let framedSize = GRPCFraming.prefixSize + call.request.count
+            let n = min(length, framedSize - call.requestOffset)
             if n > 0 {
-                call.request.withUnsafeBytes { raw in
-                    buffer!.update(from: raw.baseAddress!.advanced(by: call.requestOffset).assumingMemoryBound(to: UInt8.self), count: n)
-                }
+                GRPCFraming.copyFrame(of: call.request, messageStart: 0, from: call.requestOffset, count: n, into: buffer!)
                 call.requestOffset += n
             }
-            if call.requestOffset == call.request.count { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
+            if call.requestOffset == framedSize { flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue }
             return n
         }
         let id = headers.withNV { nghttp2_submit_request(io.session, nil, $0, $1, &provider, nil) }

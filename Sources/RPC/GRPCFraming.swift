@@ -2,23 +2,23 @@
 enum GRPCFraming {
     static let prefixSize = 5
 
-    /// Fills in the prefix of a message encoded after `prefixSize` bytes of headroom.
-    static func framePrefix(_ buffer: inout [UInt8]) {
-        let n = UInt32(buffer.count - prefixSize)
-        buffer[0] = 0
-        buffer[1] = UInt8(n >> 24)
-        buffer[2] = UInt8(n >> 16 & 0xFF)
-        buffer[3] = UInt8(n >> 8 & 0xFF)
-        buffer[4] = UInt8(n & 0xFF)
-    }
-
-    static func frame(_ message: [UInt8]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(message.count + prefixSize)
-        let n = UInt32(message.count)
-        out += [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
-        out += message
-        return out
+    /// Copies `count` bytes, starting `offset` bytes in, of the frame of an uncompressed message
+    /// (the prefix, then `buffer` from `messageStart` on) into `destination`. Messages are sent
+    /// this way instead of being framed first: the caller's buffer is shared, and writing a
+    /// prefix into it (or before it) would copy it whole.
+    static func copyFrame(of buffer: [UInt8], messageStart: Int, from offset: Int, count: Int,
+                          into destination: UnsafeMutablePointer<UInt8>) {
+        let length = UInt32(buffer.count - messageStart)
+        var done = 0
+        while done < count && offset + done < prefixSize {
+            let index = offset + done
+            destination[done] = index == 0 ? 0 : UInt8(truncatingIfNeeded: length >> (8 * (4 - index)))
+            done += 1
+        }
+        guard done < count else { return }
+        buffer.withUnsafeBufferPointer { source in
+            (destination + done).update(from: source.baseAddress! + messageStart + (offset + done - prefixSize), count: count - done)
+        }
     }
 
     enum Unframed {
@@ -28,7 +28,8 @@ enum GRPCFraming {
     }
 
     /// The single message of a unary call's body; `what` names it in errors ("request").
-    static func unframeSingle(_ body: [UInt8], what: String) -> Unframed {
+    /// Pass the body's only reference (`consume`) and the prefix is dropped in place, not copied.
+    static func unframeSingle(_ body: consuming [UInt8], what: String) -> Unframed {
         guard body.count >= prefixSize else {
             return .malformed(body.isEmpty ? "the \(what) has no message" : "the \(what) message is truncated (\(body.count) bytes)")
         }
@@ -39,6 +40,7 @@ enum GRPCFraming {
                 : "a unary call carries more than one \(what) message")
         }
         if body[0] & 1 != 0 { return .compressed }
-        return .message(Array(body[prefixSize...]))
+        body.removeFirst(prefixSize)
+        return .message(body)
     }
 }

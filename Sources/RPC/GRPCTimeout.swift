@@ -1,7 +1,7 @@
 /// The `grpc-timeout` header: at most eight digits and a unit (H, M, S, m, u, n).
 enum GRPCTimeout {
-    static func parse(_ text: String) -> Duration? {
-        let bytes = Array(text.utf8)
+    /// The value as it arrived in a header, without making a String of it.
+    static func parse<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Duration? {
         guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last else { return nil }
         var value: Int64 = 0
         for digit in bytes.dropLast() {

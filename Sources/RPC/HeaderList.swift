@@ -8,8 +8,9 @@ struct HeaderList {
     private var fields: [(name: Range<Int>, value: Range<Int>)] = []
 
     init(_ pairs: [(String, String)] = []) {
-        bytes.reserveCapacity(256)
-        fields.reserveCapacity(pairs.count + 4)
+        // Room for a call's headers with a bearer token, so that adding them never regrows.
+        bytes.reserveCapacity(512)
+        fields.reserveCapacity(max(pairs.count + 4, 16))
         for (name, value) in pairs { add(name, value) }
     }
 
@@ -34,13 +35,16 @@ struct HeaderList {
         bytes.withUnsafeBufferPointer { buffer in
             // nghttp2 only reads (and copies) what the pointers show; it never writes through them.
             let base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-            let nvs = fields.map { field in
-                nghttp2_nv(
-                    name: base + field.name.lowerBound, value: base + field.value.lowerBound,
-                    namelen: field.name.count, valuelen: field.value.count,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            // On the stack for a call's handful of fields, not one more allocation per call.
+            return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(fields.count, 1)) { nvs in
+                for (index, field) in fields.enumerated() {
+                    nvs.initializeElement(at: index, to: nghttp2_nv(
+                        name: base + field.name.lowerBound, value: base + field.value.lowerBound,
+                        namelen: field.name.count, valuelen: field.value.count,
+                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                }
+                return body(UnsafePointer(nvs.baseAddress!), fields.count)
             }
-            return nvs.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
         }
     }
 }

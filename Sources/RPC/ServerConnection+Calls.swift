@@ -25,14 +25,15 @@ extension ServerConnection {
         guard s.headerListSize <= core.limits.maxHeaderListSize else { return }
         if name.first == UInt8(ascii: ":") {
             if name.equals(":path") {
-                s.path = String(decoding: value, as: UTF8.self)
+                if !value.equals(utf8Of: lastPath) { lastPath = String(decoding: value, as: UTF8.self) }
+                s.path = lastPath
             } else if name.equals(":method") {
                 s.isPOST = value.equals("POST")
             }
         } else if name.equals("content-type") {
             s.isGRPCContentType = value.hasPrefix("application/grpc")
         } else if name.equals("grpc-timeout") {
-            s.timeout = GRPCTimeout.parse(String(decoding: value, as: UTF8.self)) ?? .zero
+            s.timeout = GRPCTimeout.parse(value) ?? .zero
         } else if name.equals("grpc-encoding") {
             s.messageEncoding = String(decoding: value, as: UTF8.self)
         } else if name.equals("te") || name.equals("user-agent") || name.equals("grpc-accept-encoding") {
@@ -107,7 +108,9 @@ extension ServerConnection {
         guard let s = stream(id), !s.answered, !s.dispatched else { return }
         guard let route = s.route else { return }
         let message: [UInt8]
-        switch GRPCFraming.unframeSingle(s.body, what: "request") {
+        let body = s.body
+        s.body = []
+        switch GRPCFraming.unframeSingle(consume body, what: "request") {
         case .message(let bytes):
             message = bytes
         case .compressed:
@@ -115,7 +118,6 @@ extension ServerConnection {
         case .malformed(let reason):
             return respondError(s, .internal, reason)
         }
-        s.body = []
         let inFlight = core.callsInFlight.add(1, ordering: .relaxed).newValue
         s.dispatched = true
         if inFlight > core.limits.maxCallsInFlight {
@@ -156,7 +158,7 @@ extension ServerConnection {
         cancelCall(s)
         guard !s.answered else { return }
         switch result {
-        case .success(var bytes):
+        case .success(let bytes):
             guard bytes.count >= GRPCFraming.prefixSize else {
                 return respondError(s, .internal, "internal error: the handler's response lacks its headroom")
             }
@@ -164,7 +166,6 @@ extension ServerConnection {
                 return respondError(s, .resourceExhausted,
                     "\(unsentResponseBytes) bytes of responses on this connection are still unread; read them before asking for more")
             }
-            GRPCFraming.framePrefix(&bytes)
             respond(s, bytes, response)
         case .failure(let error as RPCError):
             respondError(s, error.code, error.message, trailing: response.trailing, initial: response.initial)
@@ -185,11 +186,12 @@ extension ServerConnection {
 
     // MARK: - Responses
 
-    private func respond(_ s: ServerStream, _ framed: [UInt8], _ metadata: ResponseMetadata) {
+    /// Sends `message`, which holds the frame prefix's headroom before the encoded bytes.
+    private func respond(_ s: ServerStream, _ message: [UInt8], _ metadata: ResponseMetadata) {
         s.answered = true
-        s.response = framed
+        s.response = message
         s.responseOffset = 0
-        unsentResponseBytes += framed.count
+        unsentResponseBytes += message.count
         let trailing = metadata.trailing
         if !trailing.entries.isEmpty {
             var trailers = HeaderList([("grpc-status", "0")])
@@ -203,9 +205,7 @@ extension ServerConnection {
             let n = min(length, s.response.count - s.responseOffset)
             connection.unsentResponseBytes -= n
             if n > 0 {
-                s.response.withUnsafeBytes { raw in
-                    buffer!.update(from: raw.baseAddress!.advanced(by: s.responseOffset).assumingMemoryBound(to: UInt8.self), count: n)
-                }
+                GRPCFraming.copyFrame(of: s.response, messageStart: GRPCFraming.prefixSize, from: s.responseOffset, count: n, into: buffer!)
                 s.responseOffset += n
             }
             if s.responseOffset == s.response.count {

@@ -16,6 +16,8 @@ final class ServerConnection: EventHandler, FlushTarget {
     var unsentResponseBytes = 0
     /// HTTP/2 frames received so far; the preface's SETTINGS is the first.
     var framesReceived = 0
+    /// The path of the last call, whose String the next call naming the same method reuses.
+    var lastPath = ""
     private var handshakeDone = false
     private var closed = false
     private var shuttingDown = false

@@ -39,8 +39,25 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0
     }
 
+    func equals(utf8Of text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { utf8 in
+            utf8.count == count && (count == 0 || memcmp(baseAddress!, utf8.baseAddress!, count) == 0)
+        } ?? elementsEqual(text.utf8)
+    }
+
     func hasPrefix(_ literal: StaticString) -> Bool {
         guard count >= literal.utf8CodeUnitCount else { return false }
         return literal.utf8CodeUnitCount == 0 || memcmp(baseAddress!, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+    }
+
+    /// The value as a non-negative decimal number (a status), or nil if it is not one.
+    var decimal: Int? {
+        guard !isEmpty, count <= 9 else { return nil }
+        var value = 0
+        for digit in self {
+            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 }

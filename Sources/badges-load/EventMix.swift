@@ -1,5 +1,6 @@
 import BadgeAPI
 import Badges
+import Synchronization
 
 /// A realistic stream of activity: users book sessions and mostly complete them, sometimes
 /// cancel; they receive feedback, save coaching items, review and get reviewed, use features,
@@ -11,7 +12,7 @@ struct EventMix {
     private let duplicateShare: Double
     private var next = 0
     private var openSessions: [(org: Int, user: Int, session: String)] = []
-    private var recent: [RecordActivityRequest] = []
+    private var recent: [(request: RecordActivityRequest, organization: Int)] = []
     private let runID: String
 
     init(organizations: Int, users: Int, duplicateShare: Double, seed: UInt64, runID: String) {
@@ -24,10 +25,11 @@ struct EventMix {
 
     static func organizationID(_ index: Int) -> String { "load-org-\(index)" }
 
-    /// The next request, and whether it repeats an earlier one.
-    mutating func nextRequest(now: Int64) -> (RecordActivityRequest, duplicate: Bool) {
+    /// The next request, the number of its organization, and whether it repeats an earlier one.
+    mutating func nextRequest(now: Int64) -> (request: RecordActivityRequest, organization: Int, duplicate: Bool) {
         if !recent.isEmpty && Double.random(in: 0..<1, using: &random) < duplicateShare {
-            return (recent.randomElement(using: &random)!, true)
+            let earlier = recent.randomElement(using: &random)!
+            return (earlier.request, earlier.organization, true)
         }
         next += 1
         var event = ActivityEvent()
@@ -84,8 +86,15 @@ struct EventMix {
         event.occurredAt = occurred
         var request = RecordActivityRequest()
         request.event = event
-        recent.append(request)
+        recent.append((request, org))
         if recent.count > 1000 { recent.removeFirst(500) }
-        return (request, false)
+        return (request, org, false)
     }
+}
+
+/// An event mix that the calls of one connection share.
+final class SharedMix: Sendable {
+    let mix: Mutex<EventMix>
+
+    init(_ mix: EventMix) { self.mix = Mutex(mix) }
 }

@@ -31,12 +31,11 @@ guard let key = Hex.decode(keyHex), key.count >= 16 else {
 }
 let authority = TokenAuthority(key: key)
 let expiry = Int64(Date().timeIntervalSince1970) + 86_400
-let tokens: [String: CallOptions] = Dictionary(uniqueKeysWithValues: (0..<options.organizations).map { i in
-    let org = EventMix.organizationID(i)
+let tokens: [CallOptions] = (0..<options.organizations).map { i in
     var metadata = Metadata()
-    metadata.add("authorization", "Bearer " + authority.mint(organizationID: org, scopes: [.admin], expiresAt: expiry))
-    return (org, CallOptions(metadata: metadata, timeout: .seconds(30)))
-})
+    metadata.add("authorization", "Bearer " + authority.mint(organizationID: EventMix.organizationID(i), scopes: [.admin], expiresAt: expiry))
+    return CallOptions(metadata: metadata, timeout: .seconds(30))
+}
 
 let group = EventLoopGroup(loopCount: System.coreCount)
 let transports = (0..<options.connections).map { n in
@@ -52,7 +51,7 @@ if options.setup {
         request.tier = .enterprise
         request.badgesEnabled = true
         do {
-            _ = try await clients[0].configureOrganization(request, options: tokens[org]!)
+            _ = try await clients[0].configureOrganization(request, options: tokens[i])
         } catch {
             FileHandle.standardError.write(Data("badges-load: cannot set up \(org): \(error)\n".utf8))
             exit(1)
@@ -61,8 +60,12 @@ if options.setup {
 }
 
 let runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
-let mix = Mutex(EventMix(organizations: options.organizations, users: options.usersPerOrganization,
-                         duplicateShare: options.duplicateShare, seed: options.seed, runID: runID))
+// One mix per connection, so that the loops never wait for each other's lock; each names its
+// events apart from the others'.
+let mixes = (0..<options.connections).map { n in
+    SharedMix(EventMix(organizations: options.organizations, users: options.usersPerOrganization,
+                       duplicateShare: options.duplicateShare, seed: options.seed &+ UInt64(n), runID: "\(runID)c\(n)"))
+}
 let stats = LoadStats()
 let issued = Atomic<Int>(0)
 let started = ContinuousClock.now
@@ -75,9 +78,9 @@ let deadline = started + .milliseconds(Int64(options.duration * 1000))
 }
 
 /// Makes one call and counts its outcome, then calls `next` (on the client's loop).
-@Sendable func call(_ client: AwardServiceClient, intended: ContinuousClock.Instant, then next: @escaping @Sendable () -> Void) {
-    let (request, duplicate) = mix.withLock { $0.nextRequest(now: Int64(Date().timeIntervalSince1970)) }
-    client.recordActivity(request, options: tokens[request.event!.organizationID]!) { result in
+@Sendable func call(_ connection: Int, intended: ContinuousClock.Instant, then next: @escaping @Sendable () -> Void) {
+    let (request, organization, duplicate) = mixes[connection].mix.withLock { $0.nextRequest(now: Int64(Date().timeIntervalSince1970)) }
+    clients[connection].recordActivity(request, options: tokens[organization]) { result in
         let elapsed = ContinuousClock.now - intended
         let micros = UInt64(max(elapsed.components.seconds, 0)) * 1_000_000 + UInt64(max(elapsed.components.attoseconds, 0) / 1_000_000_000_000)
         switch result {
@@ -119,10 +122,10 @@ if let rate = options.rate {
         while claim() {
             let now = ContinuousClock.now
             if intended > now { try? await Task.sleep(until: intended, clock: .continuous) }
-            let client = clients[n % clients.count]
+            let connection = n % clients.count
             let at = intended
-            tasks.addTask(executorPreference: transports[n % clients.count].loop) {
-                await withCheckedContinuation { answered in call(client, intended: at) { answered.resume() } }
+            tasks.addTask(executorPreference: transports[connection].loop) {
+                await withCheckedContinuation { answered in call(connection, intended: at) { answered.resume() } }
             }
             n += 1
             intended += interval
@@ -132,7 +135,7 @@ if let rate = options.rate {
     mode = "closed loop, \(options.connections) connections x \(options.streams) streams"
     await ClosedLoop.run(workers: options.connections * options.streams, loop: { transports[$0 % transports.count].loop },
                          claim: claim) { worker, done in
-        call(clients[worker % clients.count], intended: .now, then: done)
+        call(worker % clients.count, intended: .now, then: done)
     }
 }
 progress.cancel()
