@@ -36,7 +36,7 @@ let package = Package(
         // Durable state: SQLite (WAL) behind a group committer, or PostgreSQL shared by servers.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite", "CPostgres"], path: "Sources/BadgeStore"),
+        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite", "CPostgres", "CLinux"], path: "Sources/BadgeStore"),
         // E-mail digests: scheduling, the outbox, SMTP through libcurl.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Digests", dependencies: ["Badges", "BadgeStore", "CCurl"], path: "Sources/Digests"),

@@ -14,7 +14,7 @@ final class Checkpointer: @unchecked Sendable {
     init(path: String, interval milliseconds: Int = 500) throws {
         db = try SQLiteDatabase(path: path)
         intervalMicroseconds = UInt32(milliseconds * 1000)
-        Wakeup.startThread { self.run() }
+        Wakeup.startThread(named: "checkpointer") { self.run() }
     }
 
     private func run() {

@@ -33,7 +33,7 @@ final class GroupCommitter: @unchecked Sendable {
     init(writer: SQLiteWriter, maxBatch: Int = 20_000) {
         self.writer = writer
         self.maxBatch = maxBatch
-        Wakeup.startThread { self.run() }
+        Wakeup.startThread(named: "committer") { self.run() }
     }
 
     /// Queues writes; `completion` runs on the committer thread once they are durable.

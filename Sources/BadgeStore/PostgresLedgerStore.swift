@@ -28,7 +28,7 @@ final class PostgresLedgerStore: LedgerStore {
         try PostgresMigrations.migrate(connections[0])
         for connection in connections {
             running.add(1, ordering: .relaxed)
-            Wakeup.startThread { [self] in work(connection) }
+            Wakeup.startThread(named: "postgres-writer") { [self] in work(connection) }
         }
     }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// A condition variable for threads of our own that sleep until there is work.
@@ -24,10 +25,14 @@ final class Wakeup: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    /// Starts a detached thread running `body`.
-    static func startThread(_ body: @escaping @Sendable () -> Void) {
+    /// Starts a detached thread running `body`, named `name` (15 bytes are kept) for `top -H`,
+    /// `perf` and debuggers.
+    static func startThread(named name: String, _ body: @escaping @Sendable () -> Void) {
         final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        let context = Unmanaged.passRetained(Box {
+            CLinux_name_this_thread(name)
+            body()
+        }).toOpaque()
         var thread = pthread_t()
         pthread_create(&thread, nil, { raw in
             Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()

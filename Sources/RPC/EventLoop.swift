@@ -211,6 +211,7 @@ private final class LoopThread: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         pthread_create(&thread, nil, { raw in
             let this = Unmanaged<LoopThread>.fromOpaque(raw!).takeRetainedValue()
+            CLinux_name_this_thread(this.loop.name)
             this.loop.run()
             return nil
         }, context)

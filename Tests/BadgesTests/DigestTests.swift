@@ -129,7 +129,7 @@ struct DigestTests {
         let mail = MailCatcher()
         try mail.start()
         let f = try await subscribedLedger(store)
-        try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
+        #expect(try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima")))
         try await f.record(.profileCompleted)
         try await f.record(.feedbackReceived)
         let scheduler = makeScheduler(f, mail)

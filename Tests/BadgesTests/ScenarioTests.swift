@@ -70,7 +70,7 @@ struct ScenarioTests {
     @Test(arguments: StoreKind.allCases) func hiddenBadgesShowNoNameUntilEarned(store: StoreKind) async throws {
         let f = try LedgerFixture(store: store)
         try await f.enable()
-        try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "mentor", displayName: "Ana"))
+        #expect(try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "mentor", displayName: "Ana")))
         let before = try await f.ledger.achievementsPage(org: "acme", user: "ana").0
         let mentoring = try #require(before.tracks.first { $0.track == Track(path: "Mentoring", role: "mentor") })
         #expect(mentoring.next.first?.badge.masked == true)
@@ -164,7 +164,7 @@ struct ScenarioTests {
     @Test(arguments: StoreKind.allCases) func certificatesShareLinksAndSeen(store: StoreKind) async throws {
         let f = try LedgerFixture(store: store)
         try await f.enable()
-        try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima"))
+        #expect(try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: "ana", programID: "p1", role: "agent", displayName: "Ana Lima")))
         try await f.record(.profileCompleted)
         f.clock.advance(seconds: 10)
         let certificate = try await f.ledger.issueCertificate(org: "acme", user: "ana", title: "Customer Hero", text: "For Q3", issuer: "Dana")
@@ -199,7 +199,7 @@ struct ScenarioTests {
         let f = try LedgerFixture(store: store)
         try await f.enable()
         for (user, role) in [("ana", "mentor"), ("bo", "mentor"), ("cy", "mentee")] {
-            try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: user, programID: "p1", role: role, displayName: user.uppercased()))
+            #expect(try await f.ledger.registerParticipant(Participant(organizationID: "acme", userID: user, programID: "p1", role: role, displayName: user.uppercased())))
         }
         for n in 1...5 { _ = try await f.completeSession("a\(n)", user: "ana") }
         _ = try await f.completeSession("b1", user: "bo")
