@@ -7,20 +7,36 @@ import Synchronization
 /// finish their profile once. A share of requests repeats an earlier event exactly.
 struct EventMix {
     private var random: SplitMix64
-    private let organizations: Int
-    private let users: Int
     private let duplicateShare: Double
     private var next = 0
     private var openSessions: [(org: Int, user: Int, session: String)] = []
+    /// The last requests made, which duplicates repeat; a ring, overwritten oldest first.
     private var recent: [(request: RecordActivityRequest, organization: Int)] = []
+    private static let recentCapacity = 1000
     private let runID: String
+    private let organizationIDs: [String]
+    private let userIDs: [String]
 
-    init(organizations: Int, users: Int, duplicateShare: Double, seed: UInt64, runID: String) {
+    /// `names` may be shared by many mixes.
+    init(names: Names, duplicateShare: Double, seed: UInt64, runID: String) {
         random = SplitMix64(seed: seed)
-        self.organizations = organizations
-        self.users = users
+        organizationIDs = names.organizations
+        userIDs = names.users
         self.duplicateShare = duplicateShare
         self.runID = runID
+    }
+
+    /// The organizations' and users' identifiers, made once: formatting them for every
+    /// request was a good part of the generator's cost. Users are numbered alike in every
+    /// organization.
+    struct Names: Sendable {
+        let organizations: [String]
+        let users: [String]
+
+        init(organizations: Int, usersPerOrganization: Int) {
+            self.organizations = (0..<organizations).map(EventMix.organizationID)
+            users = (0..<usersPerOrganization).map { "user-\($0)" }
+        }
     }
 
     static func organizationID(_ index: Int) -> String { "load-org-\(index)" }
@@ -33,8 +49,8 @@ struct EventMix {
         }
         next += 1
         var event = ActivityEvent()
-        var org = Int.random(in: 0..<organizations, using: &random)
-        var user = Int.random(in: 0..<users, using: &random)
+        var org = Int.random(in: 0..<organizationIDs.count, using: &random)
+        var user = Int.random(in: 0..<userIDs.count, using: &random)
         let roll = Double.random(in: 0..<1, using: &random)
         switch roll {
         case ..<0.25:
@@ -78,16 +94,19 @@ struct EventMix {
             f.name = "feature-\(Int.random(in: 0..<12, using: &random))"
             event.payload = .featureUsed(f)
         }
-        event.organizationID = Self.organizationID(org)
-        event.userID = "user-\(user)"
+        event.organizationID = organizationIDs[org]
+        event.userID = userIDs[user]
         event.eventID = "\(runID)-e\(next)"
         var occurred = Timestamp()
         occurred.seconds = now
         event.occurredAt = occurred
         var request = RecordActivityRequest()
         request.event = event
-        recent.append((request, org))
-        if recent.count > 1000 { recent.removeFirst(500) }
+        if recent.count < Self.recentCapacity {
+            recent.append((request, org))
+        } else {
+            recent[next % Self.recentCapacity] = (request, org)
+        }
         return (request, org, false)
     }
 }

@@ -62,9 +62,9 @@ if options.setup {
 let runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
 // One mix per connection, so that the loops never wait for each other's lock; each names its
 // events apart from the others'.
+let names = EventMix.Names(organizations: options.organizations, usersPerOrganization: options.usersPerOrganization)
 let mixes = (0..<options.connections).map { n in
-    SharedMix(EventMix(organizations: options.organizations, users: options.usersPerOrganization,
-                       duplicateShare: options.duplicateShare, seed: options.seed &+ UInt64(n), runID: "\(runID)c\(n)"))
+    SharedMix(EventMix(names: names, duplicateShare: options.duplicateShare, seed: options.seed &+ UInt64(n), runID: "\(runID)c\(n)"))
 }
 let stats = LoadStats()
 let issued = Atomic<Int>(0)
