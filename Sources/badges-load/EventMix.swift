@@ -105,7 +105,7 @@ struct EventMix {
         if recent.count < Self.recentCapacity {
             recent.append((request, org))
         } else {
-            recent[next % Self.recentCapacity] = (request, org)
+            recent[(next - 1) % Self.recentCapacity] = (request, org)
         }
         return (request, org, false)
     }
