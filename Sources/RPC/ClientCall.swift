@@ -44,9 +44,7 @@ final class ClientCall {
             guard code == 0 else {
                 return .failure(RPCError(code: StatusCode(rawValue: code), message: grpcMessage ?? ""))
             }
-            let body = response
-            response = []
-            switch GRPCFraming.unframeSingle(consume body, what: "response") {
+            switch GRPCFraming.unframeSingle(&response, what: "response") {
             case .message(let bytes): return .success(bytes)
             case .compressed: return .failure(RPCError(code: .internal, message: "the server sent a compressed message"))
             case .malformed(let reason): return .failure(RPCError(code: .internal, message: reason))

@@ -27,9 +27,12 @@ enum GRPCFraming {
         case malformed(String)
     }
 
-    /// The single message of a unary call's body; `what` names it in errors ("request").
-    /// Pass the body's only reference (`consume`) and the prefix is dropped in place, not copied.
-    static func unframeSingle(_ body: consuming [UInt8], what: String) -> Unframed {
+    /// The single message of a unary call's body, which it takes (leaving `received` empty) so
+    /// that the prefix is dropped in place rather than the message copied; `what` names it in
+    /// errors ("request").
+    static func unframeSingle(_ received: inout [UInt8], what: String) -> Unframed {
+        var body: [UInt8] = []
+        swap(&body, &received)
         guard body.count >= prefixSize else {
             return .malformed(body.isEmpty ? "the \(what) has no message" : "the \(what) message is truncated (\(body.count) bytes)")
         }

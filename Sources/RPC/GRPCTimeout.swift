@@ -2,12 +2,8 @@
 enum GRPCTimeout {
     /// The value as it arrived in a header, without making a String of it.
     static func parse<Bytes: BidirectionalCollection<UInt8>>(_ bytes: Bytes) -> Duration? {
-        guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last else { return nil }
-        var value: Int64 = 0
-        for digit in bytes.dropLast() {
-            guard digit >= 48 && digit <= 57 else { return nil }
-            value = value * 10 + Int64(digit - 48)
-        }
+        guard bytes.count >= 2, bytes.count <= 9, let unit = bytes.last, let digits = bytes.dropLast().decimal else { return nil }
+        let value = Int64(digits)
         switch unit {
         case UInt8(ascii: "H"): return .seconds(value * 3600)
         case UInt8(ascii: "M"): return .seconds(value * 60)

@@ -108,9 +108,7 @@ extension ServerConnection {
         guard let s = stream(id), !s.answered, !s.dispatched else { return }
         guard let route = s.route else { return }
         let message: [UInt8]
-        let body = s.body
-        s.body = []
-        switch GRPCFraming.unframeSingle(consume body, what: "request") {
+        switch GRPCFraming.unframeSingle(&s.body, what: "request") {
         case .message(let bytes):
             message = bytes
         case .compressed:

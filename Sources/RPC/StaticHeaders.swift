@@ -49,8 +49,11 @@ extension UnsafeBufferPointer where Element == UInt8 {
         guard count >= literal.utf8CodeUnitCount else { return false }
         return literal.utf8CodeUnitCount == 0 || memcmp(baseAddress!, literal.utf8Start, literal.utf8CodeUnitCount) == 0
     }
+}
 
-    /// The value as a non-negative decimal number (a status), or nil if it is not one.
+/// Numbers in header values (statuses, timeouts), read from the bytes without a String.
+extension Collection where Element == UInt8 {
+    /// The value as a non-negative decimal number of at most nine digits, or nil if it is not one.
     var decimal: Int? {
         guard !isEmpty, count <= 9 else { return nil }
         var value = 0
