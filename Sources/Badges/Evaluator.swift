@@ -127,8 +127,7 @@ public struct Evaluator: Sendable {
     }
 
     private func increment(_ key: CounterKey, in state: inout UserState, changes: inout Changes) {
-        let value = state.count(key) + 1
-        state.counters[key] = value
+        state.counters[key, default: 0] += 1  // one lookup, where reading and then storing took two
         if !changes.moved.contains(key) { changes.moved.append(key) }
     }
 

@@ -22,6 +22,12 @@ final class ClientConnection: EventHandler, FlushTarget {
     let maxReceiveMessageSize: Int
     private let authority: String
     private let scheme: String
+    /// The fields every call on this connection sends alike, laid out once: pseudo-headers
+    /// (which must come first; :path follows) and then the regular ones.
+    private let commonPseudoHeaders: HeaderList
+    private let commonHeaders: HeaderList
+    /// The last deadline sent and its grpc-timeout text: a client mostly uses one.
+    private var lastTimeout: (duration: Duration, text: String)?
     private var onClose: ((ClientConnection) -> Void)?
     private var connectTimer: TimerHeap.ID?
 
@@ -29,6 +35,8 @@ final class ClientConnection: EventHandler, FlushTarget {
         self.loop = loop
         self.authority = authority
         scheme = tls ? "https" : "http"
+        commonPseudoHeaders = HeaderList([(":method", "POST"), (":scheme", scheme), (":authority", authority)])
+        commonHeaders = HeaderList([("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "badges-swift-grpc/1")])
         self.maxReceiveMessageSize = maxReceiveMessageSize
         self.onClose = onClose
         io = ConnectionIO(loop: loop, stream: stream, maxOutbound: 64 << 20)
@@ -119,14 +127,10 @@ final class ClientConnection: EventHandler, FlushTarget {
 
     private func submit(_ call: ClientCall) {
         var headers = HeaderList()
-        headers.add(":method", "POST")
-        headers.add(":scheme", scheme)
+        headers.add(commonPseudoHeaders)
         headers.add(":path", call.path)
-        headers.add(":authority", authority)
-        headers.add("content-type", "application/grpc")
-        headers.add("te", "trailers")
-        headers.add("user-agent", "badges-swift-grpc/1")
-        if let timeout = call.options.timeout { headers.add("grpc-timeout", GRPCTimeout.format(timeout)) }
+        headers.add(commonHeaders)
+        if let timeout = call.options.timeout { headers.add("grpc-timeout", timeoutText(timeout)) }
         ServerConnection.addMetadata(call.options.metadata, to: &headers)
         var provider = nghttp2_data_provider()
         provider.read_callback = { _, id, buffer, length, flags, _, user in
@@ -156,6 +160,13 @@ final class ClientConnection: EventHandler, FlushTarget {
             }
         }
         loop.needsFlush(self)
+    }
+
+    private func timeoutText(_ timeout: Duration) -> String {
+        if let last = lastTimeout, last.duration == timeout { return last.text }
+        let text = GRPCTimeout.format(timeout)
+        lastTimeout = (timeout, text)
+        return text
     }
 
     /// Ends a call from our side: RST_STREAM(CANCEL) to the server, the error to the caller.

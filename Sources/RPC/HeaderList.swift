@@ -14,6 +14,16 @@ struct HeaderList {
         for (name, value) in pairs { add(name, value) }
     }
 
+    /// Adds `other`'s fields, copied as bytes.
+    mutating func add(_ other: HeaderList) {
+        let offset = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        for field in other.fields {
+            fields.append((field.name.lowerBound + offset..<field.name.upperBound + offset,
+                           field.value.lowerBound + offset..<field.value.upperBound + offset))
+        }
+    }
+
     mutating func add(_ name: String, _ value: String) {
         let nameStart = bytes.count
         bytes.append(contentsOf: name.utf8)

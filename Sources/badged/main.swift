@@ -62,7 +62,8 @@ StandardOutput.line("call it:  \(badgectl) --server \(address)\(scheme == "TLS" 
 func repeating(everyMilliseconds milliseconds: Int, failure: String, _ work: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
     Task {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(milliseconds))
+            // Cancelled while asleep: stop, rather than run one more round on a closing store.
+            do { try await Task.sleep(for: .milliseconds(milliseconds)) } catch { return }
             do {
                 try await work()
             } catch {
@@ -91,5 +92,8 @@ Log.info("shutting down", ["signal": "\(signal)", "calls_in_flight": "\(server.c
 await server.shutdown(grace: .milliseconds(Int(configuration.grace * 1000)))
 sweeper.cancel()
 digests?.cancel()
+// A round under way finishes before the store closes under it.
+await sweeper.value
+await digests?.value
 ledger.close()
 Log.info("stopped")
