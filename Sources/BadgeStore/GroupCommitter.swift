@@ -1,19 +1,22 @@
 import Glibc
 import Synchronization
 
-/// Commits the writes of many concurrent callers in shared transactions: while one
-/// transaction syncs to disk, the next batch gathers. Each caller resumes only after the
-/// transaction holding its writes has committed. One thread owns the writer connection.
+/// Runs the writing operations of many concurrent callers on one thread, in shared
+/// transactions: while one transaction syncs to disk, the next batch gathers. The thread
+/// applies a batch's operations to the state under one hold of its lock, writes the rows they
+/// return through the writer connection, commits, and only then answers their callers.
+///
+/// Applying here rather than on the callers' threads takes the evaluation off the event loops
+/// (the busiest threads) and the lock off their path: the loops only queue, and the state has
+/// one writer. A caller's answer needed the commit anyway, so it comes no later.
 final class GroupCommitter: @unchecked Sendable {
-    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
-
-    private struct Pending {
-        var writes: [LedgerWrite]
-        var completion: Completion
-    }
+    typealias Answer = @Sendable (Result<Void, any Error>) -> Void
+    /// An operation: changes the state, returns the rows to write and how to answer once
+    /// they are durable (or, if it failed, with its error).
+    typealias Operation = @Sendable (inout LedgerState) -> (writes: [LedgerWrite], answer: Answer)
 
     private struct Queue {
-        var pending: [Pending] = []
+        var pending: [Operation] = []
         var stopping = false
         /// Set when a commit failed: memory and disk may differ, so nothing more is accepted.
         var failure: (any Error)?
@@ -21,6 +24,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
+    private let state: PlainMutex<LedgerState>
     private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int
@@ -30,22 +34,24 @@ final class GroupCommitter: @unchecked Sendable {
     let transactions = Atomic<Int>(0)
     let writesCommitted = Atomic<Int>(0)
 
-    init(writer: SQLiteWriter, maxBatch: Int = 20_000) {
+    /// `maxBatch`: most operations in one transaction.
+    init(writer: SQLiteWriter, state: PlainMutex<LedgerState>, maxBatch: Int = 20_000) {
         self.writer = writer
+        self.state = state
         self.maxBatch = maxBatch
         Wakeup.startThread(named: "committer") { self.run() }
     }
 
-    /// Queues writes; `completion` runs on the committer thread once they are durable.
-    /// Callers enqueue in the order their changes happened, and commits keep that order.
-    func enqueue(_ writes: [LedgerWrite], completion: @escaping Completion) {
-        let rejected: (any Error)? = queue.withLock { q in
+    /// Queues `operation`; it runs on the committer thread, in the order of enqueueing, and
+    /// its answer once its writes are durable.
+    func enqueue(_ operation: @escaping Operation, rejected: (any Error) -> Void) {
+        let refusal: (any Error)? = queue.withLock { q in
             if let failure = q.failure { return failure }
             if q.stopping { return LedgerError.unavailable("the store is closing") }
-            q.pending.append(Pending(writes: writes, completion: completion))
+            q.pending.append(operation)
             return nil
         }
-        if let rejected { return completion(.failure(rejected)) }
+        if let refusal { return rejected(refusal) }
         wakeup.signal()
     }
 
@@ -57,20 +63,34 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func run() {
+        var batch: [Operation] = []
+        var writes: [LedgerWrite] = []
+        var answers: [Answer] = []
         while true {
             wakeup.wait { queue.withLock { $0.pending.isEmpty && !$0.stopping } }
-            let (batch, stopping) = queue.withLock { q -> ([Pending], Bool) in
-                var taken = 0
-                var writes = 0
-                while taken < q.pending.count && (writes < maxBatch || taken == 0) {
-                    writes += q.pending[taken].writes.count
-                    taken += 1
+            let stopping = queue.withLock { q -> Bool in
+                if q.pending.count <= maxBatch {
+                    swap(&batch, &q.pending)
+                } else {
+                    batch.append(contentsOf: q.pending.prefix(maxBatch))
+                    q.pending.removeFirst(maxBatch)
                 }
-                let batch = Array(q.pending.prefix(taken))
-                q.pending.removeFirst(taken)
-                return (batch, q.stopping && q.pending.isEmpty)
+                return q.stopping && q.pending.isEmpty
             }
-            if !batch.isEmpty { commit(batch) }
+            if !batch.isEmpty {
+                state.withLock { s in
+                    for operation in batch {
+                        let applied = operation(&s)
+                        writes += applied.writes
+                        answers.append(applied.answer)
+                    }
+                }
+                let result = commit(writes)
+                for answer in answers { answer(result) }
+                batch.removeAll(keepingCapacity: true)
+                writes.removeAll(keepingCapacity: true)
+                answers.removeAll(keepingCapacity: true)
+            }
             if stopping {
                 finished.withLock { $0 = true }
                 return
@@ -78,28 +98,23 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    private func commit(_ batch: [Pending]) {
-        let result: Result<Void, any Error>
+    private func commit(_ writes: [LedgerWrite]) -> Result<Void, any Error> {
         do {
             try writer.db.execute("BEGIN IMMEDIATE")
             do {
-                var count = 0
-                for pending in batch {
-                    for write in pending.writes { try writer.apply(write) }
-                    count += pending.writes.count
-                }
+                for write in writes { try writer.apply(write) }
                 try writer.db.execute("COMMIT")
                 transactions.add(1, ordering: .relaxed)
-                writesCommitted.add(count, ordering: .relaxed)
+                writesCommitted.add(writes.count, ordering: .relaxed)
             } catch {
                 try? writer.db.execute("ROLLBACK")
                 throw error
             }
-            result = .success(())
+            return .success(())
         } catch {
-            queue.withLock { $0.failure = LedgerError.storeFailed("\(error)") }
-            result = .failure(LedgerError.storeFailed("\(error)"))
+            let failure = LedgerError.storeFailed("\(error)")
+            queue.withLock { $0.failure = failure }
+            return .failure(failure)
         }
-        for pending in batch { pending.completion(result) }
     }
 }

@@ -27,23 +27,23 @@ final class SQLiteLedgerStore: LedgerStore {
         var loaded = try LedgerLoader.load(db, evaluator: evaluator)
         loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
         state = PlainMutex(loaded)
-        committer = GroupCommitter(writer: try SQLiteWriter(db), maxBatch: options.maxBatch)
+        committer = GroupCommitter(writer: try SQLiteWriter(db), state: state, maxBatch: options.maxBatch)
         checkpointer = try Checkpointer(path: path)
     }
 
     func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
                             completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        state.withLock { s in
+        // Runs on the committer's thread, in enqueueing order. A body that writes nothing (a
+        // duplicate event) or fails is still answered after its batch commits: the batch may
+        // hold the change its answer reflects (the original event), not yet durable.
+        committer.enqueue({ s in
             do {
                 let (value, writes) = try body(&s)
-                // Enqueued under the state lock, so commits keep the order of the changes.
-                // A body that writes nothing (a duplicate event) still waits for the batch
-                // in flight, which holds the original if that is not yet durable.
-                committer.enqueue(writes) { result in completion(result.map { value }) }
+                return (writes, { result in completion(result.map { value }) })
             } catch {
-                completion(.failure(error))
+                return ([], { _ in completion(.failure(error)) })
             }
-        }
+        }, rejected: { completion(.failure($0)) })
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {

@@ -14,9 +14,9 @@ struct Configuration {
     var tokenKey: String?
     var tlsCertificate: String?
     var tlsKey: String?
-    /// One per core, less the one the group committer's thread keeps busy (about a third of
-    /// a durable write's CPU): measured on 2 cores shared with the load generator, one loop
-    /// answered 4% more than two, which also took turns on the ledger's lock.
+    /// One per core, less the one the group committer's thread keeps busy (it evaluates and
+    /// commits: over half of a durable write's CPU). On 2 cores shared with the load
+    /// generator, one loop answered 2 to 4% more than two.
     var eventLoops = max(1, System.coreCount - 1)
     var grace = 10.0
     var sweepIntervalMilliseconds = 1000
