@@ -138,9 +138,7 @@ public final class BadgeLedger: Sendable {
     private func evaluate(_ event: ActivityEvent, _ user: inout UserState, organization: Organization,
                           now: Instant) -> (Changes, [BadgeProgress], booked: Instant?) {
         let changes = evaluator.apply(event, to: &user, organization: organization, now: now)
-        var booked: Instant?
-        if case .sessionScheduled(let id, _, _, let end) = event.kind, user.sessions[id]?.state == .scheduled { booked = end }
-        return (changes, catalog.progressMoved(by: changes, state: user), booked)
+        return (changes, catalog.progressMoved(by: changes, state: user), changes.booked)
     }
 
     static func validate(_ event: ActivityEvent) throws {

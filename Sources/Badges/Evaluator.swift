@@ -5,6 +5,8 @@ public struct Changes: Sendable, Hashable {
     public var awards: [AwardRecord] = []
     /// Counters this change moved, for progress reporting (an array: it holds one or two).
     public var moved: [CounterKey] = []
+    /// The end of the session this event booked, when it now waits for that end.
+    public var booked: Instant?
 
     public init() {}
 }
@@ -23,20 +25,21 @@ public struct Evaluator: Sendable {
         settleDueSessions(&state, organization: organization, now: now, changes: &changes)
         switch event.kind {
         case .sessionScheduled(let sessionID, let role, let programID, let end):
-            let existing = state.sessions[sessionID]
+            let existing = state.sessions.index(forKey: sessionID).map { state.sessions.values[$0].state }
             var record = SessionRecord(sessionID: sessionID, state: .scheduled, role: role, programID: programID,
                                        scheduledEnd: end, scheduledEventID: event.eventID)
-            switch existing?.state {
+            switch existing {
             case nil:
                 if end <= now {
                     record.state = .counted
-                    count(record, in: &state, changes: &changes)
+                    count(role: role, in: &state, changes: &changes)
                 } else {
                     state.nextDue = min(state.nextDue ?? end, end)
+                    changes.booked = end
                 }
             case .completedEarly:
                 record.state = .counted
-                count(record, in: &state, changes: &changes)
+                count(role: role, in: &state, changes: &changes)
             case .cancelledEarly:
                 record.state = .cancelled
             case .scheduled, .counted, .cancelled:
@@ -44,21 +47,20 @@ public struct Evaluator: Sendable {
             }
             state.sessions[sessionID] = record
         case .sessionCompleted(let sessionID):
-            if var record = state.sessions[sessionID] {
-                if record.state == .scheduled {
-                    record.state = .counted
-                    count(record, in: &state, changes: &changes)
-                    state.sessions[sessionID] = record
+            // Changed in place: one lookup, no copy of the record.
+            if let index = state.sessions.index(forKey: sessionID) {
+                if state.sessions.values[index].state == .scheduled {
+                    state.sessions.values[index].state = .counted
+                    count(role: state.sessions.values[index].role, in: &state, changes: &changes)
                 }
             } else {
                 state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .completedEarly)
             }
         case .sessionCancelled(let sessionID):
-            if var record = state.sessions[sessionID] {
+            if let index = state.sessions.index(forKey: sessionID) {
                 // A session already counted stays counted: its badge is never taken back.
-                if record.state == .scheduled {
-                    record.state = .cancelled
-                    state.sessions[sessionID] = record
+                if state.sessions.values[index].state == .scheduled {
+                    state.sessions.values[index].state = .cancelled
                 }
             } else {
                 state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
@@ -89,7 +91,7 @@ public struct Evaluator: Sendable {
             .sorted { ($0.scheduledEnd!, $0.sessionID) < ($1.scheduledEnd!, $1.sessionID) }
         for var record in due {
             record.state = .counted
-            count(record, in: &state, changes: &changes)
+            count(role: record.role, in: &state, changes: &changes)
             state.sessions[record.sessionID] = record
             // Credit each session's award to its own booking.
             award(in: &state, organization: organization, now: now, eventID: record.scheduledEventID, keys: changes.moved, changes: &changes)
@@ -119,9 +121,10 @@ public struct Evaluator: Sendable {
         return changes
     }
 
-    private func count(_ session: SessionRecord, in state: inout UserState, changes: inout Changes) {
-        increment(CounterKey(metric: .sessionsCompleted, role: session.role), in: &state, changes: &changes)
-        if !session.role.isEmpty {
+    /// Counts a session held in `role`.
+    private func count(role: String, in state: inout UserState, changes: inout Changes) {
+        increment(CounterKey(metric: .sessionsCompleted, role: role), in: &state, changes: &changes)
+        if !role.isEmpty {
             increment(CounterKey(metric: .sessionsCompleted), in: &state, changes: &changes)
         }
     }
