@@ -27,12 +27,18 @@ struct AwardServiceProvider: AwardServiceHandler {
                 let request = try RecordActivityRequest(rpcPayload: bytes, what: "RecordActivity request")
                 event = try checkedEvent(request, context: context)
             } catch {
-                return reply(.failure(error))
+                return reply { throw error }
             }
             ledger.record(event) { result in
-                reply(result
-                    .map { Self.response(to: event, $0).serializedBytes(headroom: UnaryRoute.responseHeadroom) }
-                    .mapError { Convert.error($0) })
+                // Encoded on the connection's loop: this runs on the committer's thread.
+                reply {
+                    switch result {
+                    case .success(let outcome):
+                        return Self.response(to: event, outcome).serializedBytes(headroom: UnaryRoute.responseHeadroom)
+                    case .failure(let error):
+                        throw Convert.error(error)
+                    }
+                }
             }
         }
     }

@@ -136,8 +136,14 @@ extension ServerConnection {
         }
         if let callback = route.handleWithCallback {
             // No task to cancel: a call that times out or is reset is answered by then, and
-            // `complete` drops the late result.
-            return callback(message, context, answer)
+            // `complete` drops the late result. The response is made back on this loop.
+            return callback(message, context) { respond in
+                if reply.loop.inLoop {
+                    reply.value.complete(streamID, Result { try respond() }, response)
+                } else {
+                    reply.loop.execute { reply.value.complete(streamID, Result { try respond() }, response) }
+                }
+            }
         }
         // The handler starts on this loop; a handler that awaits storage hops away and back.
         s.task = Task(executorPreference: loop) { [context] in

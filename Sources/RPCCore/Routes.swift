@@ -23,9 +23,13 @@ public struct UnaryRoute: Sendable {
     /// bytes that the transport overwrites with its framing, which spares a copy per call.
     public typealias Handler = @Sendable ([UInt8], ServerContext) async throws -> [UInt8]
     /// The same, answering through `reply` instead of returning. It runs on the connection's
-    /// thread and must not block; `reply` may be called from any thread, once. For hot methods
-    /// whose work finishes on another thread (a commit): they skip a task per call.
-    public typealias CallbackHandler = @Sendable ([UInt8], ServerContext, _ reply: @escaping @Sendable (Result<[UInt8], any Error>) -> Void) -> Void
+    /// thread and must not block; `reply` may be called from any thread, once, with a function
+    /// that makes the response (or throws the call's error), which then runs on the
+    /// connection's thread. For hot methods whose work finishes on another thread (a commit):
+    /// they skip a task per call, and that thread does not spend its time encoding.
+    public typealias CallbackHandler = @Sendable ([UInt8], ServerContext, _ reply: @escaping @Sendable (_ respond: @escaping Responder) -> Void) -> Void
+    /// Makes the response message (with its headroom) or throws the call's error.
+    public typealias Responder = @Sendable () throws -> [UInt8]
 
     /// Bytes reserved in front of every response message: gRPC's length prefix.
     public static let responseHeadroom = 5
@@ -45,7 +49,7 @@ public struct UnaryRoute: Sendable {
         handleWithCallback = callback
         handle = { bytes, context in
             try await withCheckedThrowingContinuation { continuation in
-                callback(bytes, context) { continuation.resume(with: $0) }
+                callback(bytes, context) { respond in continuation.resume(with: Result { try respond() }) }
             }
         }
     }

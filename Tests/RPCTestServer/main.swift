@@ -36,9 +36,10 @@ if options["handlers"] == "callbacks" {
         UnaryRoute(path: route.path) { bytes, context, reply in
             Task.detached {
                 do {
-                    reply(.success(try await route.handle(bytes, context)))
+                    let response = try await route.handle(bytes, context)
+                    reply { response }
                 } catch {
-                    reply(.failure(error))
+                    reply { throw error }
                 }
             }
         }
