@@ -45,8 +45,10 @@ def with_cpu(server, run):
 
 
 def record_activity(load, address, key_file, seconds):
-    """One closed-loop badges-load run at the default load (8 connections x 32 streams)."""
-    out = subprocess.run([load, "--server", address, "--key-file", key_file, "--duration", str(seconds), "--json"],
+    """One closed-loop badges-load run with the load h2load puts on the echo: as many connections
+    and streams, so that both servers see the same concurrency."""
+    out = subprocess.run([load, "--server", address, "--key-file", key_file, "--duration", str(seconds), "--json",
+                          "--connections", str(LOAD["connections"]), "--streams", str(LOAD["streams"])],
                          capture_output=True, text=True, timeout=seconds + 120)
     if out.returncode != 0:
         raise RuntimeError(f"badges-load failed: {out.stderr[-2000:]}")
@@ -127,8 +129,8 @@ def main():
         stop(cpp)
 
     print()
-    print(f"RecordActivity durable (badges-load, 8 connections x 32 streams) against the gRPC C++ echo "
-          f"(h2load -c {LOAD['connections']} -m {LOAD['streams']}), alternating, {args.seconds}s each")
+    print(f"RecordActivity durable (badges-load) against the gRPC C++ echo (h2load), both at {LOAD['connections']} "
+          f"connections x {LOAD['streams']} streams, alternating, {args.seconds}s each")
     print(f"{'round':<7}{'C++ echo req/s':>16}{'RecordActivity req/s':>22}{'p99 ms':>9}{'ratio':>8}")
     for r in rounds:
         print(f"{r['round']:<7}{r['cpp_echo']['rps']:>16.0f}{r['record_activity']['rps']:>22.0f}"
