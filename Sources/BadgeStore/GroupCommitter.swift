@@ -22,9 +22,10 @@ final class GroupCommitter: @unchecked Sendable {
         var failure: (any Error)?
     }
 
+    /// Written only by the committer thread; read under its lock by others.
+    private let state: PlainMutex<LedgerState>
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
-    private let state: PlainMutex<LedgerState>
     private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int

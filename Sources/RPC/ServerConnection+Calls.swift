@@ -127,30 +127,26 @@ extension ServerConnection {
         let reply = LoopBound(self, loop: loop)
         let streamID = s.id
         let response = context.response
-        @Sendable func answer(_ result: Result<[UInt8], any Error>) {
+        /// Makes the response on this loop, wherever the handler finished.
+        @Sendable func answer(_ respond: @escaping UnaryRoute.Responder) {
             if reply.loop.inLoop {
-                reply.value.complete(streamID, result, response)
+                reply.value.complete(streamID, Result { try respond() }, response)
             } else {
-                reply.loop.execute { reply.value.complete(streamID, result, response) }
+                reply.loop.execute { reply.value.complete(streamID, Result { try respond() }, response) }
             }
         }
         if let callback = route.handleWithCallback {
             // No task to cancel: a call that times out or is reset is answered by then, and
-            // `complete` drops the late result. The response is made back on this loop.
-            return callback(message, context) { respond in
-                if reply.loop.inLoop {
-                    reply.value.complete(streamID, Result { try respond() }, response)
-                } else {
-                    reply.loop.execute { reply.value.complete(streamID, Result { try respond() }, response) }
-                }
-            }
+            // `complete` drops the late result.
+            return callback(message, context, answer)
         }
         // The handler starts on this loop; a handler that awaits storage hops away and back.
         s.task = Task(executorPreference: loop) { [context] in
             do {
-                answer(.success(try await route.handle(message, context)))
+                let bytes = try await route.handle(message, context)
+                answer { bytes }
             } catch {
-                answer(.failure(error))
+                answer { throw error }
             }
         }
     }

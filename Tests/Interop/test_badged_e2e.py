@@ -237,6 +237,18 @@ def test_health_is_open(health_pb2, server):
         assert health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5).status == health_pb2.HealthCheckResponse.SERVING
 
 
+def test_shutdown_logs_no_error(tmp_path):
+    """SIGTERM while the sweeper runs every 10 ms: it stops before the store closes, where a
+    last round used to run on the closing store and log "sweep failed"."""
+    for _ in range(3):
+        server = Badged(tmp_path, "--sweep-interval-ms", "10")
+        time.sleep(0.2)
+        assert server.stop() == 0
+        log = server.process.stderr.read()
+        assert '"msg":"stopped"' in log
+        assert '"level":"error"' not in log, log
+
+
 def test_acknowledged_events_survive_kill_9(pb, tmp_path):
     server = Badged(tmp_path)
     c = Client(pb, server)
