@@ -12,7 +12,8 @@ public struct RecordOutcome: Sendable, Hashable {
 public struct LedgerOptions: Sendable {
     /// `FULL` syncs the WAL on every commit: OK then survives power loss, not only a crash.
     public var synchronousFull = true
-    /// Most writes committed in one transaction.
+    /// Most operations in one transaction (SQLite: applied and committed together; PostgreSQL:
+    /// at most 1000).
     public var maxBatch = 20_000
     /// PostgreSQL: connections in the pool, each committing one batch at a time.
     public var postgresConnections = 4
