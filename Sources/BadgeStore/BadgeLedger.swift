@@ -126,8 +126,8 @@ public final class BadgeLedger: Sendable {
         // Evaluated in place: copying the state out and back would copy its dictionaries on
         // every event (copy-on-write sees two owners).
         let organization = s.organization(event.organizationID)
-        let (changes, progress, booked) = evaluate(event, &s.users[userKey, default: UserState()], organization: organization, now: now)
-        if let booked { s.dueSessions.push(booked, userKey) }
+        let (changes, progress) = evaluate(event, &s.users[userKey, default: UserState()], organization: organization, now: now)
+        if let booked = changes.booked { s.dueSessions.push(booked, userKey) }
         var writes = [LedgerWrite.event(event, recordedAt: now)]
         writes += LedgerWrite.changes(changes, org: userKey.org, user: userKey.user)
         let awarded = changes.awards.compactMap(catalog.earned)
@@ -135,11 +135,11 @@ public final class BadgeLedger: Sendable {
     }
 
     /// Applies `event` to the user's state in place (one lookup of the user for all that reads
-    /// the new state): what changed, the progress it moved, and the end of a session it booked.
+    /// the new state): what changed (with the end of a session it booked) and the progress it moved.
     private func evaluate(_ event: ActivityEvent, _ user: inout UserState, organization: Organization,
-                          now: Instant) -> (Changes, [BadgeProgress], booked: Instant?) {
+                          now: Instant) -> (Changes, [BadgeProgress]) {
         let changes = evaluator.apply(event, to: &user, organization: organization, now: now)
-        return (changes, catalog.progressMoved(by: changes, state: user), changes.booked)
+        return (changes, catalog.progressMoved(by: changes, state: user))
     }
 
     static func validate(_ event: ActivityEvent) throws {
