@@ -22,6 +22,12 @@ struct MigrationTests {
         return path
     }
 
+    private func scratchDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     private func awards(_ ledger: BadgeLedger, _ user: String) async throws -> [String: AwardRecord] {
         var found: [String: AwardRecord] = [:]
         for case .award(let earned) in try await ledger.achievements(org: "acme", user: user) {
@@ -31,8 +37,7 @@ struct MigrationTests {
     }
 
     @Test func versionTwoAwardsKeepTheirDatesSourcesAndSeenMarks() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try versionTwoStore(in: directory)
 
@@ -55,8 +60,7 @@ struct MigrationTests {
     }
 
     @Test func aStoreFromANewerBuildIsRefusedByName() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("badges.sqlite").path
         try SQLiteDatabase(path: path).execute("PRAGMA user_version = 99")
