@@ -7,45 +7,49 @@ extension ClientConnection {
         nghttp2_session_callbacks_new(&callbacks)
         defer { nghttp2_session_callbacks_del(callbacks) }
         nghttp2_session_callbacks_set_send_callback(callbacks, { _, data, length, _, user in
-            ClientConnection.from(user).io.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            ClientConnection.with(user) { $0.io.output.append(contentsOf: UnsafeBufferPointer(start: data, count: length)) }
             return length
         })
         nghttp2_session_callbacks_set_on_header_callback(callbacks, { _, frame, name, nameLength, value, valueLength, _, user in
             guard let frame else { return 0 }
-            let connection = ClientConnection.from(user)
-            guard let call = connection.calls[frame.pointee.hd.stream_id] else { return 0 }
-            // Matched as bytes: a String per field was most of a call's allocations.
-            let key = UnsafeBufferPointer(start: name, count: nameLength)
-            let text = UnsafeBufferPointer(start: value, count: valueLength)
-            if key.equals(":status") {
-                call.httpStatus = text.decimal
-            } else if key.equals("grpc-status") {
-                call.grpcStatus = text.decimal
-            } else if key.equals("grpc-message") {
-                call.grpcMessage = PercentEncoding.decode(String(decoding: text, as: UTF8.self))
+            return ClientConnection.with(user) { connection in
+                connection.withCall(frame.pointee.hd.stream_id) { call in
+                    // Matched as bytes: a String per field was most of a call's allocations.
+                    let key = UnsafeBufferPointer(start: name, count: nameLength)
+                    let text = UnsafeBufferPointer(start: value, count: valueLength)
+                    if key.equals(":status") {
+                        call.httpStatus = text.decimal
+                    } else if key.equals("grpc-status") {
+                        call.grpcStatus = text.decimal
+                    } else if key.equals("grpc-message") {
+                        call.grpcMessage = PercentEncoding.decode(String(decoding: text, as: UTF8.self))
+                    }
+                }
+                return 0
             }
-            return 0
         })
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, { session, _, id, data, length, user in
-            let connection = ClientConnection.from(user)
-            guard let call = connection.calls[id] else { return 0 }
-            call.response.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
-            if call.response.count > connection.maxReceiveMessageSize + GRPCFraming.prefixSize {
-                call.response = []
-                connection.cancel(call, .init(code: .resourceExhausted,
-                    message: "response message exceeds the limit of \(connection.maxReceiveMessageSize) bytes"))
+            return ClientConnection.with(user) { connection in
+                connection.withCall(id) { call in
+                    call.response.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+                    if call.response.count > connection.maxReceiveMessageSize + GRPCFraming.prefixSize {
+                        call.response = []
+                        connection.cancel(call, .init(code: .resourceExhausted,
+                            message: "response message exceeds the limit of \(connection.maxReceiveMessageSize) bytes"))
+                    }
+                }
+                return 0
             }
-            return 0
         })
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, { _, frame, user in
             guard let frame else { return 0 }
             if frame.pointee.hd.type == UInt8(NGHTTP2_GOAWAY.rawValue) {
-                ClientConnection.from(user).goAwayReceived()
+                ClientConnection.with(user) { $0.goAwayReceived() }
             }
             return 0
         })
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, { _, id, errorCode, user in
-            ClientConnection.from(user).streamClosed(id, errorCode: errorCode)
+            ClientConnection.with(user) { $0.streamClosed(id, errorCode: errorCode) }
             return 0
         })
 

@@ -12,14 +12,19 @@ extension ServerConnection {
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
     }
 
-    /// The stream of a call in progress, found without hashing (see `beginRequest`).
-    func stream(_ id: Int32) -> ServerStream? {
+    /// Runs `body` on the stream of a call in progress, found without hashing (see
+    /// `beginRequest`) and unretained (`streams` holds it); nil if there is none.
+    @discardableResult
+    func withStream<R>(_ id: Int32, _ body: (ServerStream) -> R) -> R? {
         guard let raw = nghttp2_session_get_stream_user_data(session, id) else { return nil }
-        return Unmanaged<ServerStream>.fromOpaque(raw).takeUnretainedValue()
+        return Unmanaged<ServerStream>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
     }
 
     func receiveHeader(_ id: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard let s = stream(id) else { return }
+        withStream(id) { receiveHeader($0, name: name, value: value) }
+    }
+
+    private func receiveHeader(_ s: ServerStream, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
         s.headerListSize += name.count + value.count + 32
         // Past the limit, fields are no longer kept; the call is refused when the block ends.
         guard s.headerListSize <= core.limits.maxHeaderListSize else { return }
@@ -49,7 +54,11 @@ extension ServerConnection {
     }
 
     func requestHeadersComplete(_ id: Int32) {
-        guard let s = stream(id), !s.answered else { return }
+        withStream(id) { requestHeadersComplete($0) }
+    }
+
+    private func requestHeadersComplete(_ s: ServerStream) {
+        guard !s.answered else { return }
         if s.headerListSize > core.limits.maxHeaderListSize {
             return respondError(s, .resourceExhausted,
                 "request headers of \(s.headerListSize) bytes exceed the limit of \(core.limits.maxHeaderListSize) bytes")
@@ -90,7 +99,11 @@ extension ServerConnection {
     }
 
     func receiveData(_ id: Int32, _ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let s = stream(id), !s.answered else { return }
+        withStream(id) { receiveData($0, bytes) }
+    }
+
+    private func receiveData(_ s: ServerStream, _ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !s.answered else { return }
         let limit = core.limits.maxReceiveMessageSize
         s.body.append(contentsOf: bytes)
         if s.body.count >= GRPCFraming.prefixSize {
@@ -105,7 +118,11 @@ extension ServerConnection {
     }
 
     func requestComplete(_ id: Int32) {
-        guard let s = stream(id), !s.answered, !s.dispatched else { return }
+        withStream(id) { requestComplete($0) }
+    }
+
+    private func requestComplete(_ s: ServerStream) {
+        guard !s.answered, !s.dispatched else { return }
         guard let route = s.route else { return }
         let message: [UInt8]
         switch GRPCFraming.unframeSingle(&s.body, what: "request") {
@@ -200,27 +217,29 @@ extension ServerConnection {
         }
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, id, buffer, length, flags, _, user in
-            let connection = ServerConnection.from(user)
-            guard let s = connection.stream(id) else { return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
-            let n = min(length, s.response.count - s.responseOffset)
-            connection.unsentResponseBytes -= n
-            if n > 0 {
-                GRPCFraming.copyFrame(of: s.response, messageStart: GRPCFraming.prefixSize, from: s.responseOffset, count: n, into: buffer!)
-                s.responseOffset += n
+            return ServerConnection.with(user) { connection in
+                connection.withStream(id) { s in
+                    let n = min(length, s.response.count - s.responseOffset)
+                    connection.unsentResponseBytes -= n
+                    if n > 0 {
+                        GRPCFraming.copyFrame(of: s.response, messageStart: GRPCFraming.prefixSize, from: s.responseOffset, count: n, into: buffer!)
+                        s.responseOffset += n
+                    }
+                    if s.responseOffset == s.response.count {
+                        // The message is out: end with trailers instead of an empty END_STREAM DATA frame.
+                        flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                        if let trailers = s.trailers {
+                            _ = trailers.withNV { nghttp2_submit_trailer(session, id, $0, $1) }
+                        } else {
+                            let block = StaticHeaderBlock.okTrailers
+                            nghttp2_submit_trailer(session, id, block.fields, block.count)
+                        }
+                        s.response = []
+                        s.responseOffset = 0
+                    }
+                    return n
+                } ?? Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
             }
-            if s.responseOffset == s.response.count {
-                // The message is out: end with trailers instead of an empty END_STREAM DATA frame.
-                flags!.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                if let trailers = s.trailers {
-                    _ = trailers.withNV { nghttp2_submit_trailer(session, id, $0, $1) }
-                } else {
-                    let block = StaticHeaderBlock.okTrailers
-                    nghttp2_submit_trailer(session, id, block.fields, block.count)
-                }
-                s.response = []
-                s.responseOffset = 0
-            }
-            return n
         }
         let initial = metadata.initial
         if initial.entries.isEmpty {
