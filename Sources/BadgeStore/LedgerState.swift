@@ -2,16 +2,43 @@ import Badges
 
 /// A user of an organization: the key of everything per user.
 struct UserKey: Hashable, Sendable, Comparable {
-    var org: String
-    var user: String
+    let org: String
+    let user: String
+    private let hash: Int
 
+    init(org: String, user: String) {
+        (self.org, self.user) = (org, user)
+        hash = hashOfPair(org, user)
+    }
+
+    static func == (a: UserKey, b: UserKey) -> Bool { a.hash == b.hash && a.org == b.org && a.user == b.user }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     static func < (a: UserKey, b: UserKey) -> Bool { (a.org, a.user) < (b.org, b.user) }
 }
 
 /// The idempotency key of an event.
 struct EventKey: Hashable, Sendable {
-    var org: String
-    var eventID: String
+    let org: String
+    let eventID: String
+    private let hash: Int
+
+    init(org: String, eventID: String) {
+        (self.org, self.eventID) = (org, eventID)
+        hash = hashOfPair(org, eventID)
+    }
+
+    static func == (a: EventKey, b: EventKey) -> Bool { a.hash == b.hash && a.org == b.org && a.eventID == b.eventID }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+/// The keys above hash their strings once, when made, and keep the result: a set or
+/// dictionary that grows then rehashes integers, and one that probes compares them first,
+/// where it read both strings (out of cache, for millions of event ids) each time.
+private func hashOfPair(_ a: String, _ b: String) -> Int {
+    var hasher = Hasher()
+    hasher.combine(a)
+    hasher.combine(b)
+    return hasher.finalize()
 }
 
 /// Everything the ledger knows, in memory: the store's tables, materialized. Evaluation and
