@@ -101,14 +101,14 @@ final class GroupCommitter: @unchecked Sendable {
 
     private func commit(_ writes: [LedgerWrite]) -> Result<Void, any Error> {
         do {
-            try writer.db.execute("BEGIN IMMEDIATE")
+            try writer.begin.run()
             do {
                 for write in writes { try writer.apply(write) }
-                try writer.db.execute("COMMIT")
+                try writer.commit.run()
                 transactions.add(1, ordering: .relaxed)
                 writesCommitted.add(writes.count, ordering: .relaxed)
             } catch {
-                try? writer.db.execute("ROLLBACK")
+                try? writer.rollback.run()
                 throw error
             }
             return .success(())

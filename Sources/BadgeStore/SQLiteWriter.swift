@@ -3,6 +3,10 @@ import Badges
 /// Writes ledger changes through prepared statements on the writer connection.
 final class SQLiteWriter {
     let db: SQLiteDatabase
+    // Prepared once: each commit parsed these anew through sqlite3_exec.
+    let begin: SQLiteStatement
+    let commit: SQLiteStatement
+    let rollback: SQLiteStatement
     private let insertEvent: SQLiteStatement
     private let insertAward: SQLiteStatement
     private let markAwardSeen: SQLiteStatement
@@ -17,6 +21,9 @@ final class SQLiteWriter {
 
     init(_ db: SQLiteDatabase) throws {
         self.db = db
+        begin = try db.prepare("BEGIN IMMEDIATE")
+        commit = try db.prepare("COMMIT")
+        rollback = try db.prepare("ROLLBACK")
         insertEvent = try db.prepare("""
             INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
