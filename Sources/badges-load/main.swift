@@ -37,7 +37,7 @@ let tokens: [CallOptions] = (0..<options.organizations).map { i in
     return CallOptions(metadata: metadata, timeout: .seconds(30))
 }
 
-let group = EventLoopGroup(loopCount: System.coreCount)
+let group = EventLoopGroup(loopCount: options.threads ?? min(options.connections, 2 * System.coreCount))
 let transports = (0..<options.connections).map { n in
     GRPCClient(host: options.servers[n % options.servers.count].host, port: options.servers[n % options.servers.count].port, group: group)
 }

@@ -50,9 +50,21 @@ def test_every_status_is_counted(server, tmp_path):
     assert report["statuses"] == {"UNAUTHENTICATED": 50} and report["ok"] == 0
 
 
-def test_bad_options_exit_2(server, tmp_path):
-    result = subprocess.run([str(swift_bin_path() / "badges-load"), "--rate", "-5", "--key", "00" * 16], capture_output=True, text=True)
-    assert result.returncode == 2 and "--rate must be positive" in result.stderr
+@pytest.mark.parametrize("option, message", [
+    (["--rate", "-5"], "--rate must be positive"),
+    (["--threads", "0"], "--threads must be at least 1"),
+    (["--threads", "two"], "--threads takes a number, not 'two'"),
+])
+def test_bad_options_exit_2(option, message):
+    result = subprocess.run([str(swift_bin_path() / "badges-load"), *option, "--key", "00" * 16], capture_output=True, text=True)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_connections_spread_over_fewer_threads(server, tmp_path):
+    code, report, err = load(server, tmp_path, "--count", 400, "--connections", 5, "--threads", 2, "--streams", 3, "--orgs", 2)
+    assert code == 0, err
+    assert report["requests"] == 400 and report["ok"] == 400
+    assert sum(report["statuses"].values()) == report["requests"]
 
 
 def test_unreachable_server_counts_every_call_as_unavailable(tmp_path):
