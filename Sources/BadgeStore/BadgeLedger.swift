@@ -78,7 +78,8 @@ public final class BadgeLedger: Sendable {
     /// any award are committed; a repeated event id changes nothing and says so.
     public func record(_ event: ActivityEvent) async throws -> RecordOutcome {
         try Self.validate(event)
-        return try await store.write(.event(event)) { s in self.apply(event, to: &s) }
+        let keys = EventKeys(event)
+        return try await store.write(.event(event)) { s in self.apply(event, keys, to: &s) }
     }
 
     /// `record`, answered through `completion` on a thread of the store's instead of awaited:
@@ -89,7 +90,8 @@ public final class BadgeLedger: Sendable {
         } catch {
             return completion(.failure(error))
         }
-        store.write(.event(event), { s in self.apply(event, to: &s) }, completion: completion)
+        let keys = EventKeys(event)
+        store.write(.event(event), { s in self.apply(event, keys, to: &s) }, completion: completion)
     }
 
     /// Records a batch (backfills): one outcome per event, in order; invalid events are
@@ -103,7 +105,7 @@ public final class BadgeLedger: Sendable {
             for event in events {
                 do {
                     try Self.validate(event)
-                    let (outcome, eventWrites) = self.apply(event, to: &s)
+                    let (outcome, eventWrites) = self.apply(event, EventKeys(event), to: &s)
                     outcomes.append(.success(outcome))
                     writes += eventWrites
                 } catch let error as LedgerError {
@@ -116,13 +118,24 @@ public final class BadgeLedger: Sendable {
         }
     }
 
-    private func apply(_ event: ActivityEvent, to s: inout LedgerState) -> (RecordOutcome, [LedgerWrite]) {
-        let key = EventKey(org: event.organizationID, eventID: event.eventID)
-        guard s.eventIDs.insert(key).inserted else {
+    /// An event's keys, hashed where the event arrives (an event loop) rather than on the
+    /// committer's thread, which every event waits for.
+    private struct EventKeys: Sendable {
+        let event: EventKey
+        let user: UserKey
+
+        init(_ e: ActivityEvent) {
+            event = EventKey(org: e.organizationID, eventID: e.eventID)
+            user = UserKey(org: e.organizationID, user: e.userID)
+        }
+    }
+
+    private func apply(_ event: ActivityEvent, _ keys: EventKeys, to s: inout LedgerState) -> (RecordOutcome, [LedgerWrite]) {
+        guard s.eventIDs.insert(keys.event).inserted else {
             return (RecordOutcome(duplicate: true, awarded: [], progress: []), [])
         }
         let now = clock.now()
-        let userKey = UserKey(org: event.organizationID, user: event.userID)
+        let userKey = keys.user
         // Evaluated in place: copying the state out and back would copy its dictionaries on
         // every event (copy-on-write sees two owners).
         let organization = s.organization(event.organizationID)
