@@ -15,7 +15,8 @@ final class ClientCall {
     var grpcStatus: Int?
     var grpcMessage: String?
     var response: [UInt8] = []
-    var deadlineTimer: TimerHeap.ID?
+    /// When the call is out of time (monotonic nanoseconds, `Clock`); see `DeadlineAlarm`.
+    var deadline: UInt64?
     /// The connection carrying the call, for cancelling it; cleared when the call finishes.
     /// (Strong rather than weak: a weak reference would slow every retain of the connection.)
     var connection: ClientConnection?

@@ -30,6 +30,7 @@ final class ClientConnection: EventHandler, FlushTarget {
     private var lastTimeout: (duration: Duration, text: String)?
     private var onClose: ((ClientConnection) -> Void)?
     private var connectTimer: TimerHeap.ID?
+    private lazy var deadlines = DeadlineAlarm(loop: loop) { [weak self] now in self?.expireDeadlines(now: now) }
 
     init(loop: EventLoop, stream: ByteStream, authority: String, tls: Bool, maxReceiveMessageSize: Int, onClose: @escaping (ClientConnection) -> Void) {
         self.loop = loop
@@ -155,12 +156,9 @@ final class ClientConnection: EventHandler, FlushTarget {
         call.streamID = id
         calls[id] = call
         if let timeout = call.options.timeout {
-            // Strong capture: the timer is cancelled when the stream closes.
-            call.deadlineTimer = loop.schedule(after: timeout) { [self] in
-                call.deadlineTimer = nil
-                guard call.isPending else { return }
-                cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(timeout) exceeded"))
-            }
+            let due = Clock.now() &+ Clock.nanoseconds(timeout)
+            call.deadline = due
+            deadlines.watch(due)
         }
         loop.needsFlush(self)
     }
@@ -181,9 +179,22 @@ final class ClientConnection: EventHandler, FlushTarget {
         loop.needsFlush(self)
     }
 
+    /// Ends the calls whose deadline has passed; returns the earliest deadline left.
+    private func expireDeadlines(now: UInt64) -> UInt64? {
+        var next: UInt64?
+        for call in calls.values where call.isPending {
+            guard let due = call.deadline else { continue }
+            if due <= now {
+                cancel(call, RPCError(code: .deadlineExceeded, message: "deadline of \(call.options.timeout ?? .zero) exceeded"))
+            } else {
+                next = min(next ?? due, due)
+            }
+        }
+        return next
+    }
+
     func streamClosed(_ id: Int32, errorCode: UInt32) {
         guard let call = calls.removeValue(forKey: id) else { return }
-        if let timer = call.deadlineTimer { loop.cancel(timer) }
         call.finish(call.outcome(resetCode: errorCode))
         if state == .draining && calls.isEmpty { close() }
     }
@@ -204,10 +215,7 @@ final class ClientConnection: EventHandler, FlushTarget {
         calls.removeAll()
         close()
         for call in unsent { call.finish(.failure(error)) }
-        for call in inFlight.values {
-            if let timer = call.deadlineTimer { loop.cancel(timer) }
-            call.finish(.failure(error))
-        }
+        for call in inFlight.values { call.finish(.failure(error)) }
     }
 
     func close() {
@@ -216,6 +224,7 @@ final class ClientConnection: EventHandler, FlushTarget {
             return fail(RPCError(code: .unavailable, message: "the connection to \(authority) was closed"))
         }
         state = .closed
+        deadlines.stop()
         if let connectTimer { loop.cancel(connectTimer) }
         connectTimer = nil
         io.close()

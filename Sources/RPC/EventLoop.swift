@@ -104,6 +104,11 @@ public final class EventLoop: @unchecked Sendable {
         timers.schedule(at: Clock.now() &+ Clock.nanoseconds(delay), body)
     }
 
+    /// Calls `body` on this loop at `due` (monotonic nanoseconds, `Clock`), unless cancelled first.
+    func schedule(at due: UInt64, _ body: @escaping () -> Void) -> TimerHeap.ID {
+        timers.schedule(at: due, body)
+    }
+
     func cancel(_ timer: TimerHeap.ID) {
         timers.cancel(timer)
     }

@@ -78,13 +78,9 @@ extension ServerConnection {
         }
         if let timeout = s.timeout {
             if timeout == .zero { return respondError(s, .deadlineExceeded, "deadline exceeded before the call started") }
-            // Strong capture: cancelCall() cancels the timer when the stream goes first.
-            s.deadlineTimer = loop.schedule(after: timeout) { [self] in
-                s.deadlineTimer = nil
-                guard !s.answered else { return }
-                cancelCall(s)
-                respondError(s, .deadlineExceeded, "deadline of \(timeout) exceeded")
-            }
+            let due = Clock.now() &+ Clock.nanoseconds(timeout)
+            s.deadline = due
+            deadlines.watch(due)
         }
     }
 

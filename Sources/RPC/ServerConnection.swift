@@ -25,6 +25,7 @@ final class ServerConnection: EventHandler, FlushTarget {
     /// One timer per connection does the housekeeping (handshake, idle and slow-request
     /// timeouts), so that a call costs no timer of its own unless it has a deadline.
     private var housekeepingTimer: TimerHeap.ID?
+    private(set) lazy var deadlines = DeadlineAlarm(loop: loop) { [weak self] now in self?.expireDeadlines(now: now) }
 
     var session: OpaquePointer? { io.session }
 
@@ -117,6 +118,22 @@ final class ServerConnection: EventHandler, FlushTarget {
         }
     }
 
+    /// Answers DEADLINE_EXCEEDED to the calls whose deadline has passed; returns the earliest
+    /// deadline left.
+    private func expireDeadlines(now: UInt64) -> UInt64? {
+        var next: UInt64?
+        for s in streams.values where !s.answered {
+            guard let due = s.deadline else { continue }
+            if due <= now {
+                cancelCall(s)
+                respondError(s, .deadlineExceeded, "deadline of \(s.timeout ?? .zero) exceeded")
+            } else {
+                next = min(next ?? due, due)
+            }
+        }
+        return next
+    }
+
     /// Graceful shutdown: GOAWAY naming the last stream we will serve; the connection closes
     /// once those calls are answered.
     func beginShutdown() {
@@ -137,6 +154,7 @@ final class ServerConnection: EventHandler, FlushTarget {
         guard !closed else { return }
         closed = true
         if let housekeepingTimer { loop.cancel(housekeepingTimer) }
+        deadlines.stop()
         for s in streams.values { cancelCall(s) }
         streams.removeAll()
         io.close()
@@ -146,10 +164,7 @@ final class ServerConnection: EventHandler, FlushTarget {
     func cancelCall(_ s: ServerStream) {
         s.task?.cancel()
         s.task = nil
-        if let timer = s.deadlineTimer {
-            loop.cancel(timer)
-            s.deadlineTimer = nil
-        }
+        s.deadline = nil
         if s.dispatched {
             s.dispatched = false
             core.callsInFlight.subtract(1, ordering: .relaxed)

@@ -19,7 +19,8 @@ final class ServerStream {
     /// The handler is running.
     var dispatched = false
     var task: Task<Void, Never>?
-    var deadlineTimer: TimerHeap.ID?
+    /// When the call is out of time (monotonic nanoseconds, `Clock`); see `DeadlineAlarm`.
+    var deadline: UInt64?
     let openedAt = Clock.now()
     /// The framed response message and how much of it nghttp2 has taken.
     var response: [UInt8] = []

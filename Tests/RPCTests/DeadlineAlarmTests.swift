@@ -1,0 +1,67 @@
+import Foundation
+@testable import RPC
+import Synchronization
+import Testing
+
+@Suite("Deadline alarm")
+struct DeadlineAlarmTests {
+    /// Stands in for a connection: calls with due times, expired by the alarm.
+    private final class Calls: @unchecked Sendable {
+        let loop: EventLoop
+        let started = Clock.now()
+        var due: [String: UInt64] = [:]
+        let expired = Mutex<[(name: String, afterMilliseconds: UInt64)]>([])
+        lazy var alarm = DeadlineAlarm(loop: loop) { [weak self] now in self?.expire(now: now) }
+
+        init(loop: EventLoop) { self.loop = loop }
+
+        func start(_ name: String, inMilliseconds ms: UInt64) {
+            let at = Clock.now() &+ ms * 1_000_000
+            due[name] = at
+            alarm.watch(at)
+        }
+
+        private func expire(now: UInt64) -> UInt64? {
+            for (name, at) in due.sorted(by: { $0.value < $1.value }) where at <= now {
+                due[name] = nil
+                expired.withLock { $0.append((name, (now &- started) / 1_000_000)) }
+            }
+            return due.values.min()
+        }
+    }
+
+    @Test func callsExpireInDueOrderAndFinishedCallsNever() async throws {
+        let loop = EventLoop(name: "alarm-test")
+        loop.start()
+        defer { loop.stop() }
+        let calls = Calls(loop: loop)
+        loop.execute {
+            calls.start("late", inMilliseconds: 1500)
+            calls.start("finished", inMilliseconds: 100)
+            // Due before the alarm already armed: it must ring earlier.
+            calls.start("early", inMilliseconds: 50)
+            calls.due["finished"] = nil  // answered before its deadline
+        }
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while calls.expired.withLock({ $0.count }) < 2 && ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let expired = calls.expired.withLock { $0 }
+        #expect(expired.map(\.name) == ["early", "late"])
+        #expect(expired.first.map { $0.afterMilliseconds >= 50 && $0.afterMilliseconds < 1500 } == true)
+        #expect(expired.last.map { $0.afterMilliseconds >= 1500 } == true)
+    }
+
+    @Test func aStoppedAlarmRingsNoMore() async throws {
+        let loop = EventLoop(name: "alarm-test-2")
+        loop.start()
+        defer { loop.stop() }
+        let calls = Calls(loop: loop)
+        loop.execute {
+            calls.start("a", inMilliseconds: 30)
+            calls.alarm.stop()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(calls.expired.withLock { $0.isEmpty })
+    }
+}
