@@ -1,8 +1,8 @@
 /// Timers of one event loop: a binary min-heap on the due time. Cancelled timers stay in the
 /// heap until they come up and are skipped, which keeps cancel cheap, unless they come to
-/// outnumber the live ones: then the heap is rebuilt from the live. Call deadlines are nearly
-/// all cancelled, and 30 s deadlines at 40k calls/s would otherwise keep a million dead
-/// entries, each sifted down through twenty cache-missing levels when it came due.
+/// outnumber the live ones: then the heap is rebuilt from the live. Timers that are nearly all
+/// cancelled (a connection's deadline alarm re-armed, timeouts that rarely fire) would
+/// otherwise pile up dead entries, each sifted down through cache-missing levels when it came due.
 struct TimerHeap {
     typealias ID = UInt64
 
