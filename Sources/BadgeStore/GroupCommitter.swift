@@ -103,7 +103,7 @@ final class GroupCommitter: @unchecked Sendable {
         do {
             try writer.begin.run()
             do {
-                for write in writes { try writer.apply(write) }
+                try writer.apply(writes)
                 try writer.commit.run()
                 transactions.add(1, ordering: .relaxed)
                 writesCommitted.add(writes.count, ordering: .relaxed)

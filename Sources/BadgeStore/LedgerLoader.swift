@@ -80,7 +80,8 @@ enum LedgerLoader {
         return version
     }
 
-    /// Every stored event in the order it was recorded, with the time it was recorded.
+    /// Every stored event in the order it was recorded, with the time it was recorded: the
+    /// `events` table (rows written before schema version 4), then `event_batches`.
     static func events(_ db: SQLiteDatabase) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
         var events: [(ActivityEvent, Instant)] = []
         try db.prepare("""
@@ -92,6 +93,13 @@ enum LedgerLoader {
             let event = ActivityEvent(organizationID: row.text(0), eventID: row.text(1), userID: row.text(2),
                                       occurredAt: Instant(milliseconds: row.int(4)), kind: kind)
             events.append((event, Instant(milliseconds: row.int(5))))
+        }
+        try db.prepare("SELECT seq, events FROM event_batches ORDER BY seq").query { row in
+            do {
+                events += try EventBatchCodec.decode(row.blob(1))
+            } catch {
+                throw SQLiteError.corrupt("event_batches row \(row.int(0)): \(error)")
+            }
         }
         return events
     }

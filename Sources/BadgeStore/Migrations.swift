@@ -55,6 +55,11 @@ enum Migrations {
         INSERT INTO awards_seen (org_id, user_id, badge_id) SELECT org_id, user_id, badge_id FROM awards WHERE seen = 1;
         DROP TABLE awards;
         """,
+        // 4: events are appended one row per commit (EventBatchCodec), not one row per event;
+        // the `events` table keeps what was recorded before and is read first at start.
+        """
+        CREATE TABLE event_batches (seq INTEGER PRIMARY KEY, events BLOB NOT NULL);
+        """,
     ]
 
     static func migrate(_ db: SQLiteDatabase) throws {

@@ -5,6 +5,9 @@ public struct SQLiteError: Error, CustomStringConvertible {
     public var code: Int32
     public var message: String
     public var description: String { "SQLite error \(code): \(message)" }
+
+    /// Stored data this build cannot read as it should be.
+    static func corrupt(_ message: String) -> SQLiteError { SQLiteError(code: SQLITE_CORRUPT, message: message) }
 }
 
 /// One SQLite connection. Every C call and pointer of the store stays in this file.
@@ -82,12 +85,18 @@ final class SQLiteStatement {
         }
     }
 
-    /// Binds `values`, runs `body`, then resets the statement and clears its bindings. Text is
-    /// bound in place from one buffer that outlives `body` (SQLITE_STATIC), where binding each
+    /// Binds `values`, runs `body`, then resets the statement and clears its bindings. Text and
+    /// blobs are bound in place from one buffer that outlives `body` (SQLITE_STATIC), where binding each
     /// value as SQLITE_TRANSIENT had SQLite allocate and copy it, several times per event row.
     private func withBindings(_ values: [SQLiteValue], _ body: () throws -> Void) throws {
         texts.removeAll(keepingCapacity: true)
-        for case .text(let text) in values { texts.append(contentsOf: text.utf8) }
+        for value in values {
+            switch value {
+            case .text(let text): texts.append(contentsOf: text.utf8)
+            case .blob(let bytes): texts += bytes
+            case .integer, .null: break
+            }
+        }
         try texts.withUnsafeBufferPointer { buffer in
             defer {
                 sqlite3_reset(statement)
@@ -110,6 +119,13 @@ final class SQLiteStatement {
                         rc = CSQLite_bind_text_transient(statement, i, "", 0)
                     }
                     offset += count
+                case .blob(let v):
+                    if let base = buffer.baseAddress, !v.isEmpty {
+                        rc = sqlite3_bind_blob(statement, i, base + offset, Int32(v.count), nil)  // nil: SQLITE_STATIC
+                    } else {
+                        rc = sqlite3_bind_zeroblob(statement, i, 0)  // empty, not NULL
+                    }
+                    offset += v.count
                 case .null: rc = sqlite3_bind_null(statement, i)
                 }
                 guard rc == SQLITE_OK else { throw SQLiteError(code: rc, message: database.lastMessage) }
@@ -122,6 +138,7 @@ final class SQLiteStatement {
 enum SQLiteValue {
     case integer(Int64)
     case text(String)
+    case blob([UInt8])
     case null
 }
 
@@ -135,6 +152,12 @@ struct SQLiteRow {
         guard let bytes = sqlite3_column_text(statement, column) else { return "" }
         let count = Int(sqlite3_column_bytes(statement, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        guard let bytes = sqlite3_column_blob(statement, column) else { return [] }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }

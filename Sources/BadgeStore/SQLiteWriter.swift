@@ -7,7 +7,8 @@ final class SQLiteWriter {
     let begin: SQLiteStatement
     let commit: SQLiteStatement
     let rollback: SQLiteStatement
-    private let insertEvent: SQLiteStatement
+    private let insertEventBatch: SQLiteStatement
+    private var eventBatch = EventBatchCodec.Batch()
     private let insertAward: SQLiteStatement
     private let markAwardSeen: SQLiteStatement
     private let upsertOrganization: SQLiteStatement
@@ -24,10 +25,7 @@ final class SQLiteWriter {
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
         rollback = try db.prepare("ROLLBACK")
-        insertEvent = try db.prepare("""
-            INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        insertEventBatch = try db.prepare("INSERT INTO event_batches (events) VALUES (?)")
         // Appends (see migration 3); an award stored already seen gets its mark with it.
         insertAward = try db.prepare("""
             INSERT INTO award_log (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled)
@@ -61,14 +59,17 @@ final class SQLiteWriter {
             """)
     }
 
-    func apply(_ write: LedgerWrite) throws {
+    /// Writes one transaction's rows: its events as one `event_batches` row, the rest a row each.
+    func apply(_ writes: [LedgerWrite]) throws {
+        eventBatch.reset()
+        for write in writes { try apply(write) }
+        if eventBatch.count > 0 { try insertEventBatch.run(.blob(eventBatch.bytes)) }
+    }
+
+    private func apply(_ write: LedgerWrite) throws {
         switch write {
         case .event(let e, let recordedAt):
-            let c = EventColumns(e.kind)
-            func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
-            try insertEvent.run(.text(e.organizationID), .text(e.eventID), .text(e.userID), .integer(c.code.rawValue),
-                                .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), text(c.session), text(c.role),
-                                text(c.program), c.scheduledEnd.map { .integer($0) } ?? .null, text(c.feature))
+            eventBatch.append(e, recordedAt: recordedAt)
         case .award(let org, let user, let a):
             try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
                                 .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0))

@@ -59,6 +59,52 @@ struct MigrationTests {
         #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path).prepare("SELECT * FROM awards") }
     }
 
+    @Test func eventsRecordedBeforeVersionFourAreReplayedBeforeTheNewOnes() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("badges.sqlite").path
+        let db = try SQLiteDatabase(path: path)
+        for step in Migrations.steps.prefix(3) { try db.execute(step) }
+        try db.execute("PRAGMA user_version = 3")
+        try db.execute("INSERT INTO organizations VALUES ('acme', 3, 1)")
+        // Two feedback events (kind 4) by ana, in the one-row-per-event table of versions 1-3.
+        try db.execute("""
+            INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at) VALUES
+                ('acme', 'old-1', 'ana', 4, 1000, 1000), ('acme', 'old-2', 'ana', 4, 2000, 2000)
+            """)
+
+        var ledger = try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        #expect(try await ledger.record(ActivityEvent(organizationID: "acme", eventID: "old-2", userID: "ana",
+                                                      occurredAt: Instant(milliseconds: 2000), kind: .feedbackReceived)).duplicate)
+        let new = ActivityEvent(organizationID: "acme", eventID: "new-1", userID: "ana", occurredAt: Instant(milliseconds: 3000), kind: .feedbackReceived)
+        #expect(try await ledger.record(new).duplicate == false)
+        ledger.close()
+
+        #expect(try LedgerLoader.events(SQLiteDatabase(path: path)).map(\.event.eventID) == ["old-1", "old-2", "new-1"])
+        ledger = try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        defer { ledger.close() }
+        // The counter replayed from both tables: two old events and the new one.
+        let (page, _) = try await ledger.achievementsPage(org: "acme", user: "ana")
+        #expect(page.lifetimeStats.first { $0.key == CounterKey(metric: .feedbackReceived) }?.value == 3)
+        #expect(try await ledger.record(new).duplicate)
+    }
+
+    @Test func aDamagedEventBatchStopsTheStartAndIsNamed() async throws {
+        let directory = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("badges.sqlite").path
+        let ledger = try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        _ = try await ledger.configureOrganization(id: "acme", tier: .enterprise, badgesEnabled: true)
+        _ = try await ledger.record(ActivityEvent(organizationID: "acme", eventID: "e1", userID: "ana",
+                                                  occurredAt: Instant(milliseconds: 1), kind: .feedbackReceived))
+        ledger.close()
+        try SQLiteDatabase(path: path).execute("UPDATE event_batches SET events = x'01ff'")
+        let error = #expect(throws: SQLiteError.self) {
+            try BadgeLedger(location: path, catalog: CatalogLoader.bundled(), clock: ManualClock())
+        }
+        #expect(error?.message.hasPrefix("event_batches row 1: event batch") == true)
+    }
+
     @Test func aStoreFromANewerBuildIsRefusedByName() throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
