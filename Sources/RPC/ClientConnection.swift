@@ -4,7 +4,7 @@ import RPCCore
 
 /// One HTTP/2 connection from a client: connects, runs the nghttp2 client session, and
 /// multiplexes calls as streams. Lives on one event loop and is only touched there.
-final class ClientConnection: EventHandler, FlushTarget {
+final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
     enum State {
         case connecting
         case handshaking
@@ -30,10 +30,11 @@ final class ClientConnection: EventHandler, FlushTarget {
     private var lastTimeout: (duration: Duration, text: String)?
     private var onClose: ((ClientConnection) -> Void)?
     private var connectTimer: TimerHeap.ID?
-    private lazy var deadlines = DeadlineAlarm(loop: loop) { [weak self] now in self?.expireDeadlines(now: now) }
+    private let deadlines: DeadlineAlarm
 
     init(loop: EventLoop, stream: ByteStream, authority: String, tls: Bool, maxReceiveMessageSize: Int, onClose: @escaping (ClientConnection) -> Void) {
         self.loop = loop
+        deadlines = DeadlineAlarm(loop: loop)
         self.authority = authority
         scheme = tls ? "https" : "http"
         commonPseudoHeaders = HeaderList([(":method", "POST"), (":scheme", scheme), (":authority", authority)])
@@ -158,7 +159,7 @@ final class ClientConnection: EventHandler, FlushTarget {
         if let timeout = call.options.timeout {
             let due = Clock.now() &+ Clock.nanoseconds(timeout)
             call.deadline = due
-            deadlines.watch(due)
+            deadlines.watch(due, for: self)
         }
         loop.needsFlush(self)
     }
@@ -180,7 +181,7 @@ final class ClientConnection: EventHandler, FlushTarget {
     }
 
     /// Ends the calls whose deadline has passed; returns the earliest deadline left.
-    private func expireDeadlines(now: UInt64) -> UInt64? {
+    func expireDeadlines(now: UInt64) -> UInt64? {
         var next: UInt64?
         for call in calls.values where call.isPending {
             guard let due = call.deadline else { continue }

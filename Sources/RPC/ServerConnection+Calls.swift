@@ -80,7 +80,7 @@ extension ServerConnection {
             if timeout == .zero { return respondError(s, .deadlineExceeded, "deadline exceeded before the call started") }
             let due = Clock.now() &+ Clock.nanoseconds(timeout)
             s.deadline = due
-            deadlines.watch(due)
+            deadlines.watch(due, for: self)
         }
     }
 

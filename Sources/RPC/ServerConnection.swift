@@ -4,7 +4,7 @@ import RPCCore
 
 /// One client connection: an nghttp2 server session over the connection's bytes, and the
 /// calls in progress. Lives on one event loop and is only touched there.
-final class ServerConnection: EventHandler, FlushTarget {
+final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
     let loop: EventLoop
     let core: ServerCore
     let io: ConnectionIO
@@ -25,12 +25,13 @@ final class ServerConnection: EventHandler, FlushTarget {
     /// One timer per connection does the housekeeping (handshake, idle and slow-request
     /// timeouts), so that a call costs no timer of its own unless it has a deadline.
     private var housekeepingTimer: TimerHeap.ID?
-    private(set) lazy var deadlines = DeadlineAlarm(loop: loop) { [weak self] now in self?.expireDeadlines(now: now) }
+    let deadlines: DeadlineAlarm
 
     var session: OpaquePointer? { io.session }
 
     init(loop: EventLoop, core: ServerCore, stream: ByteStream, owner: LoopServer) {
         self.loop = loop
+        deadlines = DeadlineAlarm(loop: loop)
         self.core = core
         self.owner = owner
         io = ConnectionIO(loop: loop, stream: stream, maxOutbound: core.limits.maxOutboundBuffer)
@@ -120,7 +121,7 @@ final class ServerConnection: EventHandler, FlushTarget {
 
     /// Answers DEADLINE_EXCEEDED to the calls whose deadline has passed; returns the earliest
     /// deadline left.
-    private func expireDeadlines(now: UInt64) -> UInt64? {
+    func expireDeadlines(now: UInt64) -> UInt64? {
         var next: UInt64?
         for s in streams.values where !s.answered {
             guard let due = s.deadline else { continue }

@@ -6,22 +6,25 @@ import Testing
 @Suite("Deadline alarm")
 struct DeadlineAlarmTests {
     /// Stands in for a connection: calls with due times, expired by the alarm.
-    private final class Calls: @unchecked Sendable {
+    private final class Calls: DeadlineOwner, @unchecked Sendable {
         let loop: EventLoop
         let started = Clock.now()
         var due: [String: UInt64] = [:]
         let expired = Mutex<[(name: String, afterMilliseconds: UInt64)]>([])
-        lazy var alarm = DeadlineAlarm(loop: loop) { [weak self] now in self?.expire(now: now) }
+        let alarm: DeadlineAlarm
 
-        init(loop: EventLoop) { self.loop = loop }
+        init(loop: EventLoop) {
+            self.loop = loop
+            alarm = DeadlineAlarm(loop: loop)
+        }
 
         func start(_ name: String, inMilliseconds ms: UInt64) {
             let at = Clock.now() &+ ms * 1_000_000
             due[name] = at
-            alarm.watch(at)
+            alarm.watch(at, for: self)
         }
 
-        private func expire(now: UInt64) -> UInt64? {
+        func expireDeadlines(now: UInt64) -> UInt64? {
             for (name, at) in due.sorted(by: { $0.value < $1.value }) where at <= now {
                 due[name] = nil
                 expired.withLock { $0.append((name, (now &- started) / 1_000_000)) }
