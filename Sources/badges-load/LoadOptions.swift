@@ -7,7 +7,7 @@ struct LoadOptions {
     var connections = 8
     var streams = 32
     /// Event-loop threads the connections are spread over; nil: twice the cores, at most one
-    /// per connection. On 2 cores sharing the server's, 16 connections on 4 threads made 8%
+    /// per connection. On 2 cores sharing the server's, 16 connections on 4 threads made 5-9%
     /// more calls than on 2: a thread waiting behind a busy server thread on one core no
     /// longer leaves the other core idle.
     var threads: Int?
