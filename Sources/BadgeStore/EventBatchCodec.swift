@@ -66,11 +66,11 @@ enum EventBatchCodec {
         }
         var events: [(ActivityEvent, Instant)] = []
         while !reader.atEnd {
-            let length = Int(try reader.unsigned())
-            let end = reader.offset + length
-            guard length > 0, end <= bytes.count else {
+            let length = Int(clamping: try reader.unsigned())
+            guard length > 0, length <= bytes.count - reader.offset else {
                 throw Malformed(description: "event batch record at byte \(reader.offset) claims \(length) bytes; \(bytes.count - reader.offset) remain")
             }
+            let end = reader.offset + length
             var record = Reader(bytes: bytes, offset: reader.offset, end: end)
             reader.offset = end
             guard let code = EventKindCode(rawValue: Int64(try record.byte())) else { continue }

@@ -51,6 +51,10 @@ struct EventBatchCodecTests {
         let error = #expect(throws: EventBatchCodec.Malformed.self) { try EventBatchCodec.decode(Array(bytes.dropLast(3))) }
         #expect(error?.description.contains("claims") == true)
         #expect(throws: EventBatchCodec.Malformed.self) { try EventBatchCodec.decode([]) }
+        // A length near 2^64 is refused, not added to an offset.
+        #expect(throws: EventBatchCodec.Malformed.self) {
+            try EventBatchCodec.decode([EventBatchCodec.format] + [UInt8](repeating: 0xff, count: 9) + [0x01])
+        }
     }
 
     @Test func aRowOfAnotherFormatIsRefused() {
