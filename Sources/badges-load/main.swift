@@ -37,7 +37,8 @@ let tokens: [CallOptions] = (0..<options.organizations).map { i in
     return CallOptions(metadata: metadata, timeout: .seconds(30))
 }
 
-let group = EventLoopGroup(loopCount: options.threads ?? min(options.connections, 2 * System.coreCount))
+let threads = options.threads ?? min(options.connections, 2 * System.coreCount)
+let group = EventLoopGroup(loopCount: threads)
 let transports = (0..<options.connections).map { n in
     GRPCClient(host: options.servers[n % options.servers.count].host, port: options.servers[n % options.servers.count].port, group: group)
 }
@@ -66,28 +67,37 @@ let names = EventMix.Names(organizations: options.organizations, usersPerOrganiz
 let mixes = (0..<options.connections).map { n in
     SharedMix(EventMix(names: names, duplicateShare: options.duplicateShare, seed: options.seed &+ UInt64(n), runID: "\(runID)c\(n)"))
 }
-let stats = LoadStats()
+// Connection n lives on loop n % threads (the group hands loops out in turn): one shard each.
+let stats = LoadStats(shards: threads)
 let issued = Atomic<Int>(0)
 let started = ContinuousClock.now
 let deadline = started + .milliseconds(Int64(options.duration * 1000))
+/// Set at the deadline, so that claiming a call reads no clock.
+let timeUp = Atomic<Bool>(false)
+let timekeeper = Task {
+    try? await Task.sleep(until: deadline, clock: .continuous)
+    timeUp.store(true, ordering: .relaxed)
+}
+/// The wall clock in seconds, for events' occurred_at; moved on by the progress task.
+let wallSeconds = Atomic<Int64>(Int64(Date().timeIntervalSince1970))
 
 /// Claims the next request, or nil when the count or duration is used up.
 @Sendable func claim() -> Bool {
     if let count = options.count { return issued.add(1, ordering: .relaxed).newValue <= count }
-    return ContinuousClock.now < deadline
+    return !timeUp.load(ordering: .relaxed)
 }
 
 /// Makes one call and counts its outcome, then calls `next` (on the client's loop).
 @Sendable func call(_ connection: Int, intended: ContinuousClock.Instant, then next: @escaping @Sendable () -> Void) {
-    let (request, organization, duplicate) = mixes[connection].mix.withLock { $0.nextRequest(now: Int64(Date().timeIntervalSince1970)) }
+    let (request, organization, duplicate) = mixes[connection].mix.withLock { $0.nextRequest(now: wallSeconds.load(ordering: .relaxed)) }
     clients[connection].recordActivity(request, options: tokens[organization]) { result in
         let elapsed = ContinuousClock.now - intended
         let micros = UInt64(max(elapsed.components.seconds, 0)) * 1_000_000 + UInt64(max(elapsed.components.attoseconds, 0) / 1_000_000_000_000)
         switch result {
         case .success(let response):
-            stats.record(microseconds: micros, status: .ok, duplicateSent: duplicate, duplicateAnswered: response.duplicate)
+            stats.record(shard: connection, microseconds: micros, status: .ok, duplicateSent: duplicate, duplicateAnswered: response.duplicate)
         case .failure(let error):
-            stats.record(microseconds: micros, status: error.code, duplicateSent: duplicate, duplicateAnswered: false)
+            stats.record(shard: connection, microseconds: micros, status: error.code, duplicateSent: duplicate, duplicateAnswered: false)
         }
         next()
     }
@@ -106,6 +116,7 @@ let progress = Task {
     var last = 0
     while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(1))
+        wallSeconds.store(Int64(Date().timeIntervalSince1970), ordering: .relaxed)
         if !Task.isCancelled { last = showProgress(since: last) }
     }
 }
@@ -139,6 +150,7 @@ if let rate = options.rate {
     }
 }
 progress.cancel()
+timekeeper.cancel()
 _ = showProgress(since: stats.completed)
 FileHandle.standardError.write(Data("\n".utf8))
 let elapsed = ContinuousClock.now - started
