@@ -36,7 +36,9 @@ final class DeadlineAlarm {
         timer = loop.schedule(at: due) { [self] in
             timer = nil
             armedFor = .max
-            if let next = owner.expireDeadlines(now: Clock.now()) { arm(next, owner) }
+            // `watch`, not `arm`: a call started from an expired call's completion may
+            // have armed the alarm for an earlier time meanwhile.
+            if let next = owner.expireDeadlines(now: Clock.now()) { watch(next, for: owner) }
         }
     }
 }

@@ -24,12 +24,18 @@ struct DeadlineAlarmTests {
             alarm.watch(at, for: self)
         }
 
+        /// Runs when a call expires, as a call's completion would.
+        var onExpire: (String) -> Void = { _ in }
+
         func expireDeadlines(now: UInt64) -> UInt64? {
-            for (name, at) in due.sorted(by: { $0.value < $1.value }) where at <= now {
+            let remaining = due
+            for (name, at) in remaining.sorted(by: { $0.value < $1.value }) where at <= now {
                 due[name] = nil
                 expired.withLock { $0.append((name, (now &- started) / 1_000_000)) }
+                onExpire(name)
             }
-            return due.values.min()
+            // The calls left of those it looked at, as a connection iterating a copy would.
+            return remaining.filter { $0.value > now }.values.min()
         }
     }
 
@@ -53,6 +59,27 @@ struct DeadlineAlarmTests {
         #expect(expired.map(\.name) == ["early", "late"])
         #expect(expired.first.map { $0.afterMilliseconds >= 50 && $0.afterMilliseconds < 1500 } == true)
         #expect(expired.last.map { $0.afterMilliseconds >= 1500 } == true)
+    }
+
+    @Test func aCallStartedWhileTheAlarmRingsKeepsItsEarlierDeadline() async throws {
+        let loop = EventLoop(name: "alarm-test-3")
+        loop.start()
+        defer { loop.stop() }
+        let calls = Calls(loop: loop)
+        // When "first" expires, a call due sooner than the one left ("long") starts, as a
+        // caller retrying from its completion would.
+        calls.onExpire = { name in if name == "first" { calls.start("retry", inMilliseconds: 40) } }
+        loop.execute {
+            calls.start("first", inMilliseconds: 20)
+            calls.start("long", inMilliseconds: 3000)
+        }
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while calls.expired.withLock({ $0.count }) < 2 && ContinuousClock.now < giveUp {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let expired = calls.expired.withLock { $0 }
+        #expect(expired.map(\.name).prefix(2) == ["first", "retry"])
+        #expect(expired.count >= 2 && expired[1].afterMilliseconds < 3000)
     }
 
     @Test func aStoppedAlarmRingsNoMore() async throws {
