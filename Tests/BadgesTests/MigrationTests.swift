@@ -6,20 +6,26 @@ import Testing
 /// A SQLite store written by an older build opens in this one with nothing lost.
 @Suite("Migrations")
 struct MigrationTests {
-    /// A store at schema version 2, whose awards were a table keyed by (org, user, badge).
-    private func versionTwoStore(in directory: URL) throws -> String {
+    /// A store as a build at schema `version` left it, with organization acme; `rows` is the
+    /// SQL that fills it further.
+    private func store(atVersion version: Int, in directory: URL, rows: String) throws -> String {
         let path = directory.appendingPathComponent("badges.sqlite").path
         let db = try SQLiteDatabase(path: path)
-        for step in Migrations.steps.prefix(2) { try db.execute(step) }
-        try db.execute("PRAGMA user_version = 2")
+        for step in Migrations.steps.prefix(version) { try db.execute(step) }
+        try db.execute("PRAGMA user_version = \(version)")
         try db.execute("INSERT INTO organizations VALUES ('acme', 3, 1)")
-        try db.execute("""
+        try db.execute(rows)
+        return path
+    }
+
+    /// A store at schema version 2, whose awards were a table keyed by (org, user, badge).
+    private func versionTwoStore(in directory: URL) throws -> String {
+        try store(atVersion: 2, in: directory, rows: """
             INSERT INTO awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen) VALUES
                 ('acme', 'ana', 'personal-profile', 1000, 'e1', 1, 0, 1),
                 ('acme', 'ana', 'feedback-1', 2000, 'e2', 1, 0, 0),
                 ('acme', 'bo', 'feedback-1', 3000, 'e3', 1, 1, 0)
             """)
-        return path
     }
 
     private func scratchDirectory() throws -> URL {
@@ -62,13 +68,8 @@ struct MigrationTests {
     @Test func eventsRecordedBeforeVersionFourAreReplayedBeforeTheNewOnes() async throws {
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("badges.sqlite").path
-        let db = try SQLiteDatabase(path: path)
-        for step in Migrations.steps.prefix(3) { try db.execute(step) }
-        try db.execute("PRAGMA user_version = 3")
-        try db.execute("INSERT INTO organizations VALUES ('acme', 3, 1)")
         // Two feedback events (kind 4) by ana, in the one-row-per-event table of versions 1-3.
-        try db.execute("""
+        let path = try store(atVersion: 3, in: directory, rows: """
             INSERT INTO events (org_id, event_id, user_id, kind, occurred_at, recorded_at) VALUES
                 ('acme', 'old-1', 'ana', 4, 1000, 1000), ('acme', 'old-2', 'ana', 4, 2000, 2000)
             """)
