@@ -24,6 +24,15 @@ struct DeadlineAlarmTests {
             alarm.watch(at, for: self)
         }
 
+        /// The calls expired so far, once there are `count` of them (or after 10 s).
+        func expiries(atLeast count: Int) async throws -> [(name: String, afterMilliseconds: UInt64)] {
+            let giveUp = ContinuousClock.now + .seconds(10)
+            while expired.withLock({ $0.count }) < count && ContinuousClock.now < giveUp {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return expired.withLock { $0 }
+        }
+
         /// Runs when a call expires, as a call's completion would.
         var onExpire: (String) -> Void = { _ in }
 
@@ -51,11 +60,7 @@ struct DeadlineAlarmTests {
             calls.start("early", inMilliseconds: 50)
             calls.due["finished"] = nil  // answered before its deadline
         }
-        let giveUp = ContinuousClock.now + .seconds(10)
-        while calls.expired.withLock({ $0.count }) < 2 && ContinuousClock.now < giveUp {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let expired = calls.expired.withLock { $0 }
+        let expired = try await calls.expiries(atLeast: 2)
         #expect(expired.map(\.name) == ["early", "late"])
         #expect(expired.first.map { $0.afterMilliseconds >= 50 && $0.afterMilliseconds < 1500 } == true)
         #expect(expired.last.map { $0.afterMilliseconds >= 1500 } == true)
@@ -73,11 +78,7 @@ struct DeadlineAlarmTests {
             calls.start("first", inMilliseconds: 20)
             calls.start("long", inMilliseconds: 3000)
         }
-        let giveUp = ContinuousClock.now + .seconds(10)
-        while calls.expired.withLock({ $0.count }) < 2 && ContinuousClock.now < giveUp {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        let expired = calls.expired.withLock { $0 }
+        let expired = try await calls.expiries(atLeast: 2)
         #expect(expired.map(\.name).prefix(2) == ["first", "retry"])
         #expect(expired.count >= 2 && expired[1].afterMilliseconds < 3000)
     }
