@@ -2,7 +2,8 @@ import Badges
 
 /// Writes ledger changes through prepared statements on the writer connection.
 final class SQLiteWriter {
-    let db: SQLiteDatabase
+    // Kept for the statements below, which hold their connection unowned.
+    private let db: SQLiteDatabase
     // Prepared once: each commit parsed these anew through sqlite3_exec.
     let begin: SQLiteStatement
     let commit: SQLiteStatement
