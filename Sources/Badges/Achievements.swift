@@ -113,8 +113,16 @@ extension Catalog {
 
     /// The next unearned badge on each counter an evaluation moved: "the progress it moved".
     public func progressMoved(by changes: Changes, state: UserState) -> [BadgeProgress] {
-        changes.moved.sorted().compactMap { key in
-            badges(reading: key).first { !state.hasEarned($0.id) }.map { progress(toward: $0, state: state) }
+        // Runs once per recorded event on the store's single writer thread: indices rather than
+        // copies of each Badge (five strings), one counter read per key, and most events move
+        // one counter, which needs no sorted copy.
+        var progress: [BadgeProgress] = []
+        for key in changes.moved.count > 1 ? changes.moved.sorted() : changes.moved {
+            let ladder = badges(reading: key)
+            guard let next = ladder.indices.first(where: { !state.hasEarned(ladder[$0].id) }) else { continue }
+            let view = BadgeView(ladder[next], earned: false)
+            progress.append(BadgeProgress(badge: view, current: state.count(key), threshold: view.threshold))
         }
+        return progress
     }
 }

@@ -140,11 +140,14 @@ public struct Evaluator: Sendable {
         // events move one counter, which needs no sorted copy.
         for key in keys.count > 1 ? keys.sorted() : keys {
             let value = state.count(key)
-            for badge in catalog.badges(reading: key) {
-                guard badge.criterion.threshold <= value else { break }
-                guard !state.hasEarned(badge.id) else { continue }
-                let record = AwardRecord(badgeID: badge.id, awardedAt: now, eventID: eventID, catalogVersion: catalog.version)
-                state.awards[badge.id] = record
+            let ladder = catalog.badges(reading: key)
+            // By index: copying each Badge out (five strings) cost more than the checks.
+            for index in ladder.indices {
+                guard ladder[index].criterion.threshold <= value else { break }
+                let badgeID = ladder[index].id
+                guard !state.hasEarned(badgeID) else { continue }
+                let record = AwardRecord(badgeID: badgeID, awardedAt: now, eventID: eventID, catalogVersion: catalog.version)
+                state.awards[badgeID] = record
                 changes.awards.append(record)
             }
         }
