@@ -22,12 +22,7 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
     let maxReceiveMessageSize: Int
     private let authority: String
     private let scheme: String
-    /// The fields every call on this connection sends alike, laid out once: pseudo-headers
-    /// (which must come first; :path follows) and then the regular ones.
-    private let commonPseudoHeaders: HeaderList
-    private let commonHeaders: HeaderList
-    /// The last deadline sent and its grpc-timeout text: a client mostly uses one.
-    private var lastTimeout: (duration: Duration, text: String)?
+    private var requestHeaders = RequestHeaderCache()
     private var onClose: ((ClientConnection) -> Void)?
     private var connectTimer: TimerHeap.ID?
     private let deadlines: DeadlineAlarm
@@ -37,8 +32,6 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
         deadlines = DeadlineAlarm(loop: loop)
         self.authority = authority
         scheme = tls ? "https" : "http"
-        commonPseudoHeaders = HeaderList([(":method", "POST"), (":scheme", scheme), (":authority", authority)])
-        commonHeaders = HeaderList([("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "badges-swift-grpc/1")])
         self.maxReceiveMessageSize = maxReceiveMessageSize
         self.onClose = onClose
         io = ConnectionIO(loop: loop, stream: stream, maxOutbound: 64 << 20)
@@ -128,12 +121,6 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
     }
 
     private func submit(_ call: ClientCall) {
-        var headers = HeaderList()
-        headers.add(commonPseudoHeaders)
-        headers.add(":path", call.path)
-        headers.add(commonHeaders)
-        if let timeout = call.options.timeout { headers.add("grpc-timeout", timeoutText(timeout)) }
-        ServerConnection.addMetadata(call.options.metadata, to: &headers)
         var provider = nghttp2_data_provider()
         provider.read_callback = { _, id, buffer, length, flags, _, user in
             return ClientConnection.with(user) { connection in
@@ -150,7 +137,13 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
             }
         }
         // `calls` owns the call; nghttp2 keeps a plain pointer for the per-frame lookups.
-        let id = headers.withNV { nghttp2_submit_request(io.session, nil, $0, $1, &provider, Unmanaged.passUnretained(call).toOpaque()) }
+        let callPointer = Unmanaged.passUnretained(call).toOpaque()
+        let key = RequestHeaderCache.Key(path: call.path, timeout: call.options.timeout, metadata: call.options.metadata)
+        let id = if let block = requestHeaders.block(for: key, fields: { headerFields(of: call) }) {
+            nghttp2_submit_request(io.session, nil, block.fields, block.count, &provider, callPointer)
+        } else {
+            headerFields(of: call).withNV { nghttp2_submit_request(io.session, nil, $0, $1, &provider, callPointer) }
+        }
         guard id > 0 else {
             return call.finish(.failure(RPCError(code: .unavailable, message: "cannot open a stream to \(authority) (nghttp2 error \(id))")))
         }
@@ -164,11 +157,13 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
         loop.needsFlush(self)
     }
 
-    private func timeoutText(_ timeout: Duration) -> String {
-        if let last = lastTimeout, last.duration == timeout { return last.text }
-        let text = GRPCTimeout.format(timeout)
-        lastTimeout = (timeout, text)
-        return text
+    private func headerFields(of call: ClientCall) -> HeaderList {
+        // Pseudo-headers first, as HTTP/2 requires.
+        var headers = HeaderList([(":method", "POST"), (":scheme", scheme), (":authority", authority), (":path", call.path),
+                                  ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "badges-swift-grpc/1")])
+        if let timeout = call.options.timeout { headers.add("grpc-timeout", GRPCTimeout.format(timeout)) }
+        ServerConnection.addMetadata(call.options.metadata, to: &headers)
+        return headers
     }
 
     /// Ends a call from our side: RST_STREAM(CANCEL) to the server, the error to the caller.

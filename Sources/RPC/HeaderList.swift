@@ -1,8 +1,8 @@
 import CNghttp2
 
-/// Header fields to hand to nghttp2, which copies them during the submit call. Names and
-/// values go into one byte buffer as they are added, so a call's headers cost a couple of
-/// allocations rather than two per field.
+/// Header fields for nghttp2: handed over for one submit call (nghttp2 copies them), or laid
+/// out once into a `HeaderBlock`. Names and values go into one byte buffer as they are added,
+/// so a list costs a couple of allocations rather than two per field.
 struct HeaderList {
     private var bytes: [UInt8] = []
     private var fields: [(name: Range<Int>, value: Range<Int>)] = []
@@ -12,16 +12,6 @@ struct HeaderList {
         bytes.reserveCapacity(512)
         fields.reserveCapacity(max(pairs.count + 4, 16))
         for (name, value) in pairs { add(name, value) }
-    }
-
-    /// Adds `other`'s fields, copied as bytes.
-    mutating func add(_ other: HeaderList) {
-        let offset = bytes.count
-        bytes.append(contentsOf: other.bytes)
-        for field in other.fields {
-            fields.append((field.name.lowerBound + offset..<field.name.upperBound + offset,
-                           field.value.lowerBound + offset..<field.value.upperBound + offset))
-        }
     }
 
     mutating func add(_ name: String, _ value: String) {
@@ -40,6 +30,9 @@ struct HeaderList {
         fields.append((nameStart..<valueStart, valueStart..<bytes.count))
     }
 
+    var fieldCount: Int { fields.count }
+    var byteCount: Int { bytes.count }
+
     /// Calls `body` with an `nghttp2_nv` array that is valid only during the call.
     func withNV<T>(_ body: (UnsafePointer<nghttp2_nv>, Int) -> T) -> T {
         bytes.withUnsafeBufferPointer { buffer in
@@ -47,14 +40,26 @@ struct HeaderList {
             let base = UnsafeMutablePointer(mutating: buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
             // On the stack for a call's handful of fields, not one more allocation per call.
             return withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(fields.count, 1)) { nvs in
-                for (index, field) in fields.enumerated() {
-                    nvs.initializeElement(at: index, to: nghttp2_nv(
-                        name: base + field.name.lowerBound, value: base + field.value.lowerBound,
-                        namelen: field.name.count, valuelen: field.value.count,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-                }
+                describe(into: nvs.baseAddress!, base: base, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
                 return body(UnsafePointer(nvs.baseAddress!), fields.count)
             }
+        }
+    }
+
+    /// Copies the bytes to `bytes` (room for `byteCount`) and describes the fields in `nvs`
+    /// (room for `fieldCount`), pointing into that copy.
+    func copy(into bytes: UnsafeMutablePointer<UInt8>, nvs: UnsafeMutablePointer<nghttp2_nv>, flags: UInt8) {
+        self.bytes.withUnsafeBufferPointer { source in
+            if let start = source.baseAddress { bytes.initialize(from: start, count: source.count) }
+        }
+        describe(into: nvs, base: bytes, flags: flags)
+    }
+
+    private func describe(into nvs: UnsafeMutablePointer<nghttp2_nv>, base: UnsafeMutablePointer<UInt8>, flags: UInt8) {
+        for (index, field) in fields.enumerated() {
+            (nvs + index).initialize(to: nghttp2_nv(
+                name: base + field.name.lowerBound, value: base + field.value.lowerBound,
+                namelen: field.name.count, valuelen: field.value.count, flags: flags))
         }
     }
 }

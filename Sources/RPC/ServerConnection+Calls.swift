@@ -227,7 +227,7 @@ extension ServerConnection {
                         if let trailers = s.trailers {
                             _ = trailers.withNV { nghttp2_submit_trailer(session, id, $0, $1) }
                         } else {
-                            let block = StaticHeaderBlock.okTrailers
+                            let block = HeaderBlock.okTrailers
                             nghttp2_submit_trailer(session, id, block.fields, block.count)
                         }
                         s.response = []
@@ -239,7 +239,7 @@ extension ServerConnection {
         }
         let initial = metadata.initial
         if initial.entries.isEmpty {
-            let block = StaticHeaderBlock.okResponse
+            let block = HeaderBlock.okResponse
             nghttp2_submit_response(session, s.id, block.fields, block.count, &provider)
         } else {
             var headers = HeaderList([(":status", "200"), ("content-type", "application/grpc"), ("grpc-accept-encoding", "identity")])

@@ -1,5 +1,6 @@
 """A Python grpcio server of grpc.testing.TestService (unary methods), for running our client
-against a stock gRPC server. Honours `x-test-delay-ms` like our test server."""
+against a stock gRPC server. Honours `x-test-delay-ms` like our test server, and answers
+UnaryCall with the value of `x-test-echo` as the payload when a call sends it."""
 import time
 from concurrent import futures
 
@@ -23,7 +24,9 @@ def serve(pb, port=0, credentials=None):
             self._prepare(context)
             if request.response_status.code != 0:
                 context.abort(grpc.StatusCode(_code(request.response_status.code)), request.response_status.message)
-            return pb.messages_pb2.SimpleResponse(payload=pb.messages_pb2.Payload(body=bytes(request.response_size)))
+            echo = dict(context.invocation_metadata()).get("x-test-echo")
+            body = echo.encode() if echo is not None else bytes(request.response_size)
+            return pb.messages_pb2.SimpleResponse(payload=pb.messages_pb2.Payload(body=body))
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=[("grpc.so_reuseport", 0)])
     pb.test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)

@@ -17,7 +17,7 @@ def run_client(*args):
 
 
 CASES = ["empty_unary", "large_unary", "status_code_and_message", "special_status_message",
-         "unimplemented_method", "unimplemented_service", "deadline_exceeded", "cancel", "concurrent_calls",
+         "unimplemented_method", "unimplemented_service", "deadline_exceeded", "cancel", "concurrent_calls", "metadata_per_call",
          "completion_unary", "completion_status", "completion_deadline", "completion_unreachable"]
 
 

@@ -1,35 +1,36 @@
 import CNghttp2
 import Glibc
 
-/// Header blocks every call sends unchanged, built once in memory that is never freed, so
-/// that nghttp2 may reference them without copying (NO_COPY flags).
-final class StaticHeaderBlock: @unchecked Sendable {
+/// A header block laid out once and handed to nghttp2 by reference (NO_COPY flags): nghttp2
+/// reads the bytes when it encodes the frame, so the block must outlive every submit that used
+/// it. The shared ones below are never freed; others belong to a connection, which keeps them
+/// as long as its session.
+final class HeaderBlock: @unchecked Sendable {
     // Written once in init, then only read (by nghttp2 on event loop threads).
     let fields: UnsafeMutablePointer<nghttp2_nv>
     let count: Int
+    private let bytes: UnsafeMutablePointer<UInt8>
 
-    init(_ pairs: [(String, String)]) {
-        count = pairs.count
-        fields = .allocate(capacity: pairs.count)
-        for (i, (name, value)) in pairs.enumerated() {
-            fields[i] = nghttp2_nv(
-                name: Self.immortal(name), value: Self.immortal(value),
-                namelen: name.utf8.count, valuelen: value.utf8.count,
-                flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
-        }
+    init(_ list: HeaderList) {
+        count = list.fieldCount
+        fields = .allocate(capacity: max(count, 1))
+        bytes = .allocate(capacity: max(list.byteCount, 1))
+        list.copy(into: bytes, nvs: fields, flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue | NGHTTP2_NV_FLAG_NO_COPY_VALUE.rawValue))
     }
 
-    private static func immortal(_ text: String) -> UnsafeMutablePointer<UInt8> {
-        let bytes = Array(text.utf8)
-        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
-        pointer.initialize(from: bytes, count: bytes.count)
-        return pointer
+    convenience init(_ pairs: [(String, String)]) {
+        self.init(HeaderList(pairs))
     }
 
-    static let okResponse = StaticHeaderBlock([
+    deinit {
+        fields.deallocate()
+        bytes.deallocate()
+    }
+
+    static let okResponse = HeaderBlock([
         (":status", "200"), ("content-type", "application/grpc"), ("grpc-accept-encoding", "identity"),
     ])
-    static let okTrailers = StaticHeaderBlock([("grpc-status", "0")])
+    static let okTrailers = HeaderBlock([("grpc-status", "0")])
 }
 
 /// Byte comparisons for header names, without making Strings on the hot path.
