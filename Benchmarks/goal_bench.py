@@ -46,6 +46,8 @@ def with_cpu(server, run):
 
 # The C++ echo's own CPU per call here is about 10 µs; in its occasional slow mode about 21.
 SLOW_ECHO_US_PER_CALL = 15.0
+# Fresh echo processes a round may try before it counts one in slow mode anyway.
+ECHO_RESTARTS = 3
 
 
 def record_activity(load, address, key_file, seconds):
@@ -110,23 +112,40 @@ def main():
     body = echo_request(work)  # the transport benchmark's call
     store = work / "badges.sqlite"
 
-    cpp, cpp_port = start([args.cpp])
+    def start_echo():
+        """The C++ echo, answering and warmed up: it speeds up over its first seconds of load,
+        so every counted round should meet it at full speed."""
+        process, port = start([args.cpp])
+        if not grpc_status_ok(port, str(body)):
+            stop(process)
+            raise RuntimeError("the gRPC C++ echo did not answer grpc-status 0")
+        print(f"warming up the gRPC C++ echo for {args.seconds}s ...", flush=True)
+        h2load(f"http://127.0.0.1:{port}/bench.Echo/Echo", args.seconds, str(body))
+        return process, port
+
+    cpp, cpp_port = start_echo()
     badged, badged_port = start_badged(args.badged, store, work / "badged.log")
     rounds = []
     try:
-        if not grpc_status_ok(cpp_port, str(body)):
-            raise RuntimeError("the gRPC C++ echo did not answer grpc-status 0")
-        # The C++ server speeds up over its first seconds of load: warm it up first, so that
-        # every counted round meets it at full speed.
-        print(f"warming up the gRPC C++ echo for {args.seconds}s ...", flush=True)
-        h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body))
         for n in range(1, args.rounds + 1):
             print(f"round {n}/{args.rounds}: gRPC C++ echo {args.seconds}s, then RecordActivity {args.seconds}s ...", flush=True)
-            echo = with_cpu(cpp, lambda: h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body)))
+            restarts = 0
+            while True:
+                echo = with_cpu(cpp, lambda: h2load(f"http://127.0.0.1:{cpp_port}/bench.Echo/Echo", args.seconds, str(body)))
+                if echo["server_us_per_call"] <= SLOW_ECHO_US_PER_CALL or restarts == ECHO_RESTARTS:
+                    break
+                # Slow mode lasts for the rest of the process: a fresh one meets the goal's
+                # real peer, the echo at full speed, rather than flattering us.
+                restarts += 1
+                print(f"  the C++ echo is in its slow mode ({echo['server_us_per_call']:.1f} µs/call); "
+                      f"restarting it ({restarts}/{ECHO_RESTARTS})", flush=True)
+                stop(cpp)
+                cpp, cpp_port = start_echo()
+            echo["restarts"] = restarts
             time.sleep(1)
             record = with_cpu(badged, lambda: record_activity(args.load, f"127.0.0.1:{badged_port}", f"{store}.key", args.seconds))
             time.sleep(1)
-            rounds.append({"round": n, "cpp_echo": {key: echo[key] for key in ("rps", "failed", "server_us_per_call", "client_us_per_call")},
+            rounds.append({"round": n, "cpp_echo": {key: echo[key] for key in ("rps", "failed", "server_us_per_call", "client_us_per_call", "restarts")},
                            "record_activity": record, "ratio": record["rps"] / echo["rps"]})
     finally:
         stop(badged)
@@ -147,7 +166,11 @@ def main():
     slow = [r["round"] for r in rounds if r["cpp_echo"]["server_us_per_call"] > SLOW_ECHO_US_PER_CALL]
     if slow:
         print(f"warning: the C++ echo ran in its slow mode (over {SLOW_ECHO_US_PER_CALL:.0f} µs of CPU per call) in round(s) "
-              f"{', '.join(map(str, slow))}; those ratios say little about the goal, run again")
+              f"{', '.join(map(str, slow))} even after {ECHO_RESTARTS} restarts; those ratios say little about the goal, run again")
+    restarted = sum(r["cpp_echo"]["restarts"] for r in rounds)
+    if restarted:
+        print(f"the C++ echo was restarted {restarted} time(s) after falling into its slow mode; every round above "
+              f"that does not say otherwise met it at full speed")
     print()
     print("CPU per call, medians over the rounds (µs; server and load generator share the 2 cores):")
     for name, label in (("cpp_echo", "gRPC C++ echo under h2load"), ("record_activity", "RecordActivity under badges-load")):
