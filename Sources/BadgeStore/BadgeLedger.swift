@@ -131,7 +131,7 @@ public final class BadgeLedger: Sendable {
     }
 
     private func apply(_ event: ActivityEvent, _ keys: EventKeys, to s: inout LedgerState) -> (RecordOutcome, [LedgerWrite]) {
-        guard s.eventIDs.insert(keys.event).inserted else {
+        guard s.eventIDs.insert(keys.event) else {
             return (RecordOutcome(duplicate: true, awarded: [], progress: []), [])
         }
         let now = clock.now()

@@ -16,7 +16,7 @@ enum LedgerLoader {
         // was recorded, exactly as it was evaluated then (awards come from their own table).
         let noAwards = Organization(id: "", tier: .free, badgesEnabled: false)
         for (event, recordedAt) in try events(db) {
-            s.eventIDs.insert(EventKey(org: event.organizationID, eventID: event.eventID))
+            _ = s.eventIDs.insert(EventKey(org: event.organizationID, eventID: event.eventID))
             _ = evaluator.apply(event, to: &s.users[UserKey(org: event.organizationID, user: event.userID), default: UserState()],
                                 organization: noAwards, now: recordedAt)
         }

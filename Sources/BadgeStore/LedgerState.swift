@@ -20,7 +20,7 @@ struct UserKey: Hashable, Sendable, Comparable {
 struct EventKey: Hashable, Sendable {
     let org: String
     let eventID: String
-    private let hash: Int
+    let hash: Int
 
     init(org: String, eventID: String) {
         (self.org, self.eventID) = (org, eventID)
@@ -47,7 +47,7 @@ struct LedgerState: Sendable {
     var organizations: [String: Organization] = [:]
     var participants: [String: [String: [Participant]]] = [:]
     var users: [UserKey: UserState] = [:]
-    var eventIDs: Set<EventKey> = []
+    var eventIDs = EventKeySet()
     var certificates: [String: Certificate] = [:]
     var certificatesByUser: [UserKey: [String]] = [:]
     var shareLinks: [String: ShareLink] = [:]

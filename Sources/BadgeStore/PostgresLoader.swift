@@ -83,7 +83,7 @@ struct PostgresLoader {
             let found = try db.query("""
                 SELECT org_id, event_id FROM events WHERE (org_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
                 """, [PostgresText.array(plan.events.map(\.org)), PostgresText.array(plan.events.map(\.eventID))])
-            for row in 0..<found.count { s.eventIDs.insert(EventKey(org: found.text(row, 0), eventID: found.text(row, 1))) }
+            for row in 0..<found.count { _ = s.eventIDs.insert(EventKey(org: found.text(row, 0), eventID: found.text(row, 1))) }
         }
         for (key, user) in s.users {
             if let end = user.earliestScheduledEnd { s.dueSessions.push(end, key) }

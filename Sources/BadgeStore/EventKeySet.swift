@@ -1,0 +1,20 @@
+/// Every event id the ledger has seen, as many small sets chosen by the key's hash. One set
+/// grows by rehashing all its elements at once: with millions of event ids that stopped the
+/// committer, and so every call, for up to a tenth of a second at each doubling (and idled the
+/// other core meanwhile). Small sets grow one small step at a time, at scattered moments.
+struct EventKeySet: Sendable {
+    private static let shardBits = 10
+    private var shards = [Set<EventKey>](repeating: [], count: 1 << shardBits)
+
+    /// Adds `key`; false when it was there already.
+    mutating func insert(_ key: EventKey) -> Bool {
+        shards[Self.shard(of: key)].insert(key).inserted
+    }
+
+    var count: Int { shards.reduce(0) { $0 + $1.count } }
+
+    // The high bits: each shard's own table indexes by the low bits of the same hash.
+    private static func shard(of key: EventKey) -> Int {
+        Int(UInt(bitPattern: key.hash) >> UInt(Int.bitWidth - shardBits))
+    }
+}
