@@ -11,7 +11,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     func recordActivity(_ request: RecordActivityRequest, context: ServerContext) async throws -> RecordActivityResponse {
         let event = try checkedEvent(request, context: context)
         do {
-            return Self.response(to: event, try await ledger.record(event))
+            return Self.response(try await ledger.record(event), user: event.userID)
         } catch {
             throw Convert.error(error)
         }
@@ -29,12 +29,15 @@ struct AwardServiceProvider: AwardServiceHandler {
             } catch {
                 return reply { throw error }
             }
+            // Only the user id is needed for the answer: capturing the whole event would copy
+            // (retain) all its strings again on the committer's thread.
+            let userID = event.userID
             ledger.record(event) { result in
                 // Encoded on the connection's loop: this runs on the committer's thread.
                 reply {
                     switch result {
                     case .success(let outcome):
-                        return Self.response(to: event, outcome).serializedBytes(headroom: UnaryRoute.responseHeadroom)
+                        return Self.response(outcome, user: userID).serializedBytes(headroom: UnaryRoute.responseHeadroom)
                     case .failure(let error):
                         throw Convert.error(error)
                     }
@@ -48,10 +51,10 @@ struct AwardServiceProvider: AwardServiceHandler {
         return try Convert.event(request.event)
     }
 
-    private static func response(to event: Badges.ActivityEvent, _ outcome: RecordOutcome) -> RecordActivityResponse {
+    private static func response(_ outcome: RecordOutcome, user userID: String) -> RecordActivityResponse {
         var response = RecordActivityResponse()
         response.duplicate = outcome.duplicate
-        response.awarded = outcome.awarded.map { Convert.award($0, user: event.userID) }
+        response.awarded = outcome.awarded.map { Convert.award($0, user: userID) }
         response.progress = outcome.progress.map(Convert.progress)
         return response
     }
