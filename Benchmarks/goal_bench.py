@@ -38,8 +38,6 @@ def with_cpu(server, run):
     return result
 
 
-
-
 def record_activity(load, address, key_file, seconds):
     """One closed-loop badges-load run with the load h2load puts on the echo: as many connections
     and streams, so that both servers see the same concurrency."""
@@ -166,10 +164,10 @@ def main():
         print(f"the C++ echo was restarted {restarted} time(s) after falling into its slow mode; every round above "
               f"that does not say otherwise met it at full speed")
     print()
-    print("CPU per call, medians over the rounds (µs; server and load generator share the 2 cores):")
+    print("CPU per call, medians over the same rounds (µs; server and load generator share the 2 cores):")
     for name, label in (("cpp_echo", "gRPC C++ echo under h2load"), ("record_activity", "RecordActivity under badges-load")):
-        server = statistics.median(r[name]["server_us_per_call"] for r in rounds)
-        client = statistics.median(r[name]["client_us_per_call"] for r in rounds)
+        server = statistics.median(r[name]["server_us_per_call"] for r in counted)
+        client = statistics.median(r[name]["client_us_per_call"] for r in counted)
         print(f"  {label:<34} server {server:5.1f}   load generator {client:4.1f}   together {server + client:5.1f}")
     (out / "goal.json").write_text(json.dumps({"rounds": rounds, "median_ratio": median, "median_of_rounds": [r["round"] for r in counted],
                                                "worst_p99_ms": worst_p99}, indent=2))

@@ -13,7 +13,7 @@ struct EventKeySet: Sendable {
 
     var count: Int { shards.reduce(0) { $0 + $1.count } }
 
-    // The high bits: each shard's own table indexes by the low bits of the same hash.
+    // The key's high bits pick the shard; the shard's own table hashes the whole value again.
     private static func shard(of key: EventKey) -> Int {
         Int(UInt(bitPattern: key.hash) >> UInt(Int.bitWidth - shardBits))
     }
