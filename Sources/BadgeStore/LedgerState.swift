@@ -4,7 +4,7 @@ import Badges
 struct UserKey: Hashable, Sendable, Comparable {
     let org: String
     let user: String
-    private let hash: Int
+    let hash: Int
 
     init(org: String, user: String) {
         (self.org, self.user) = (org, user)
@@ -68,42 +68,5 @@ struct LedgerState: Sendable {
 
     func displayName(of key: UserKey) -> String {
         participants[key.org]?[key.user]?.first { !$0.displayName.isEmpty }?.displayName ?? key.user
-    }
-}
-
-/// A min-heap of (scheduled end, user).
-struct DueHeap: Sendable {
-    private var items: [(end: Instant, key: UserKey)] = []
-
-    var isEmpty: Bool { items.isEmpty }
-
-    mutating func push(_ end: Instant, _ key: UserKey) {
-        items.append((end, key))
-        var i = items.count - 1
-        while i > 0, items[(i - 1) / 2].end > items[i].end {
-            items.swapAt(i, (i - 1) / 2)
-            i = (i - 1) / 2
-        }
-    }
-
-    /// Removes and returns the users with a session ending at or before `now`.
-    mutating func popDue(_ now: Instant) -> Set<UserKey> {
-        var due: Set<UserKey> = []
-        while let first = items.first, first.end <= now {
-            due.insert(first.key)
-            items.swapAt(0, items.count - 1)
-            items.removeLast()
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && items[l].end < items[m].end { m = l }
-                if r < items.count && items[r].end < items[m].end { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return due
     }
 }
