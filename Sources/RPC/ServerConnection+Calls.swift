@@ -181,7 +181,8 @@ extension ServerConnection {
             }
             respond(s, bytes, response)
         case .failure(let error as RPCError):
-            respondError(s, error.code, error.message, trailing: response.trailing, initial: response.initial)
+            let metadata = response.both
+            respondError(s, error.code, error.message, trailing: metadata.trailing, initial: metadata.initial)
         case .failure(is CancellationError):
             respondError(s, .cancelled, "the call was cancelled")
         case .failure:
@@ -205,7 +206,7 @@ extension ServerConnection {
         s.response = message
         s.responseOffset = 0
         unsentResponseBytes += message.count
-        let trailing = metadata.trailing
+        let (initial, trailing) = metadata.both
         if !trailing.entries.isEmpty {
             var trailers = HeaderList([("grpc-status", "0")])
             Self.addMetadata(trailing, to: &trailers)
@@ -237,7 +238,6 @@ extension ServerConnection {
                 } ?? Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
             }
         }
-        let initial = metadata.initial
         if initial.entries.isEmpty {
             let block = HeaderBlock.okResponse
             nghttp2_submit_response(session, s.id, block.fields, block.count, &provider)

@@ -16,4 +16,7 @@ public final class ResponseMetadata: Sendable {
         get { state.withLock { $0.trailing } }
         set { state.withLock { $0.trailing = newValue } }
     }
+
+    /// Both, under one hold of the lock (the transport reads them for every answer).
+    public var both: (initial: Metadata, trailing: Metadata) { state.withLock { $0 } }
 }
