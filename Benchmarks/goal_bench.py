@@ -157,7 +157,7 @@ def main():
           f"worst p99 {worst_p99:.2f} ms (goal: under 10 ms)")
     if slow:
         left = "left out of the median" if len(counted) < len(rounds) else "counted, as no round met it at full speed"
-        print(f"warning: the C++ echo ran in its slow mode (over {SLOW_ECHO_US_PER_CALL:.0f} µs of CPU per call) in round(s) "
+        print(f"warning: the C++ echo ran in its slow mode (over {SLOW_ECHO_US_PER_CALL:.1f} µs of CPU per call) in round(s) "
               f"{', '.join(map(str, slow))} even after {SLOW_ECHO_RESTARTS} restarts ({left}); run again for more rounds")
     restarted = sum(r["cpp_echo"]["restarts"] for r in rounds)
     if restarted:
