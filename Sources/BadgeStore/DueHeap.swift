@@ -7,9 +7,11 @@ import Badges
 struct DueHeap: Sendable {
     private typealias Entry = (end: Instant, key: UserKey)
     private static let shardBits = 6
-    private var shards = [[Entry]](repeating: [], count: 1 << shardBits)
+    /// Made on the first push (see `EventKeySet`).
+    private var shards: [[Entry]] = []
 
     mutating func push(_ end: Instant, _ key: UserKey) {
+        if shards.isEmpty { shards = Array(repeating: [], count: 1 << Self.shardBits) }
         Self.push((end, key), onto: &shards[Int(UInt(bitPattern: key.hash) >> UInt(Int.bitWidth - Self.shardBits))])
     }
 

@@ -4,11 +4,14 @@
 /// other core meanwhile). Small sets grow one small step at a time, at scattered moments.
 struct EventKeySet: Sendable {
     private static let shardBits = 10
-    private var shards = [Set<EventKey>](repeating: [], count: 1 << shardBits)
+    /// Made on the first insert: the PostgreSQL store builds a state for every call, most
+    /// holding a few ids or none.
+    private var shards: [Set<EventKey>] = []
 
     /// Adds `key`; false when it was there already.
     mutating func insert(_ key: EventKey) -> Bool {
-        shards[Self.shard(of: key)].insert(key).inserted
+        if shards.isEmpty { shards = Array(repeating: [], count: 1 << Self.shardBits) }
+        return shards[Self.shard(of: key)].insert(key).inserted
     }
 
     var count: Int { shards.reduce(0) { $0 + $1.count } }

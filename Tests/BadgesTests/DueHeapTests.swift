@@ -7,6 +7,7 @@ struct DueHeapTests {
     @Test("each sweep pops exactly the users with an end since the last one, across shards")
     func popsExactlyWhatBecameDue() {
         var heap = DueHeap()
+        #expect(heap.popDue(Instant(milliseconds: 0)).isEmpty)
         var random = SplitMix64(seed: 7)
         var ends: [(key: UserKey, end: Int64)] = []
         for n in 0..<5_000 {

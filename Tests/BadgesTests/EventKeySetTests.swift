@@ -6,6 +6,7 @@ struct EventKeySetTests {
     @Test("each key is new once, across organizations and shards, and the count adds up")
     func eachKeyIsNewOnce() {
         var set = EventKeySet()
+        #expect(set.count == 0)
         let keys = (0..<20_000).map { EventKey(org: "org-\($0 % 7)", eventID: "event-\($0)") }
         let firstTime = keys.map { set.insert($0) }
         #expect(firstTime.allSatisfy { $0 })
