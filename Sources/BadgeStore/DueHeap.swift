@@ -12,7 +12,7 @@ struct DueHeap: Sendable {
 
     mutating func push(_ end: Instant, _ key: UserKey) {
         if shards.isEmpty { shards = Array(repeating: [], count: 1 << Self.shardBits) }
-        Self.push((end, key), onto: &shards[Int(UInt(bitPattern: key.hash) >> UInt(Int.bitWidth - Self.shardBits))])
+        Self.push((end, key), onto: &shards[shard(ofHash: key.hash, bits: Self.shardBits)])
     }
 
     /// Removes and returns the users with a session ending at or before `now`.

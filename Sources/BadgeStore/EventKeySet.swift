@@ -11,13 +11,8 @@ struct EventKeySet: Sendable {
     /// Adds `key`; false when it was there already.
     mutating func insert(_ key: EventKey) -> Bool {
         if shards.isEmpty { shards = Array(repeating: [], count: 1 << Self.shardBits) }
-        return shards[Self.shard(of: key)].insert(key).inserted
+        return shards[shard(ofHash: key.hash, bits: Self.shardBits)].insert(key).inserted
     }
 
     var count: Int { shards.reduce(0) { $0 + $1.count } }
-
-    // The key's high bits pick the shard; the shard's own table hashes the whole value again.
-    private static func shard(of key: EventKey) -> Int {
-        Int(UInt(bitPattern: key.hash) >> UInt(Int.bitWidth - shardBits))
-    }
 }

@@ -31,6 +31,12 @@ struct EventKey: Hashable, Sendable {
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
+/// Which of `1 << bits` shards a key with this hash belongs to: its high bits, as the shard's
+/// own table hashes the whole value again.
+func shard(ofHash hash: Int, bits: Int) -> Int {
+    Int(UInt(bitPattern: hash) >> UInt(Int.bitWidth - bits))
+}
+
 /// The keys above hash their strings once, when made, and keep the result: a set or
 /// dictionary that grows then rehashes integers, and one that probes compares them first,
 /// where it read both strings (out of cache, for millions of event ids) each time.
