@@ -83,7 +83,7 @@ struct EventMix {
         let kind: Draw.Kind
         switch Double.random(in: 0..<1, using: &random) {
         case ..<0.25:
-            kind = .scheduled(session: next, mentor: Bool.random(using: &random), program: org % 3,
+            kind = .scheduled(session: next, mentor: Bool.random(using: &random), program: org % Self.programIDs.count,
                               end: now + Int64.random(in: 600...7200, using: &random))
             openSessions.append((org, user, next))
             if openSessions.count > 10_000 { openSessions.removeFirst(5_000) }
@@ -99,7 +99,7 @@ struct EventMix {
         case ..<0.82: kind = .qaCompleted
         case ..<0.92: kind = .qaReceived
         case ..<0.96: kind = .profile
-        default: kind = .feature(Int.random(in: 0..<12, using: &random))
+        default: kind = .feature(Int.random(in: Self.featureNames.indices, using: &random))
         }
         return Draw(number: next, org: org, user: user, kind: kind, occurredAt: now)
     }
@@ -150,7 +150,7 @@ struct EventMix {
 
     /// `prefix` followed by `number` in decimal, written straight into the string's storage:
     /// interpolation cost a tenth of the generator's time per request.
-    static func numbered(_ prefix: [UInt8], _ number: Int) -> String {
+    private static func numbered(_ prefix: [UInt8], _ number: Int) -> String {
         precondition(number >= 0)
         var digits = 1
         var rest = number / 10
