@@ -29,7 +29,7 @@ extension EchoHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: EchoPaths.echo) { bytes, context in
-                let request = try EchoMessage(rpcPayload: bytes, what: "Echo request")
+                let request = try EchoMessage(rpcRequest: bytes, what: "Echo request")
                 return try await self.echo(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -89,5 +89,11 @@ extension EchoMessage: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "bench.EchoMessage")
             }
         }
+    }
+}
+
+extension EchoMessage {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(payload, maxBytes: 4194304, "payload")
     }
 }

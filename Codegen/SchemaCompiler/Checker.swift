@@ -15,6 +15,9 @@ struct Checker {
     private let syntax: FileSyntax
     private var declared: [String: Declared] = [:]
     private var errors: [SchemaError] = []
+    /// Where each field was written, by message full name and field name, for the checks
+    /// that run once every type is known (Checker+Limits).
+    var fieldLocations: [String: [String: SourceLocation]] = [:]
 
     init(_ syntax: FileSyntax) { self.syntax = syntax }
 
@@ -23,7 +26,7 @@ struct Checker {
         return try checker.run()
     }
 
-    private mutating func error(_ message: String, at location: SourceLocation) {
+    mutating func error(_ message: String, at location: SourceLocation) {
         errors.append(SchemaError(message, at: location))
     }
 
@@ -37,6 +40,7 @@ struct Checker {
             file: syntax.file, package: syntax.package, doc: syntax.doc,
             messages: messages, enums: enums, services: services)
         RecursionFinder.markRecursiveFields(in: &schema)
+        checkRequestsAreBounded(schema)
         guard errors.isEmpty else {
             throw SchemaErrors(errors: errors.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) })
         }
@@ -124,9 +128,10 @@ struct Checker {
                 case (.optional, _), (_, .message): label = .optional
                 default: label = .implicit
                 }
-                fields.append(Field(
-                    name: field.name, number: Int(field.number), label: label, type: type,
-                    doc: field.doc, oneof: oneof))
+                var checked = Field(name: field.name, number: Int(field.number), label: label, type: type, doc: field.doc, oneof: oneof)
+                checked.limits = checkLimits(field.limits, of: checked)
+                fields.append(checked)
+                fieldLocations[fullName(path), default: [:]][field.name] = field.location
             }
         }
 

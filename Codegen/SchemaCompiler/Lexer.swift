@@ -98,7 +98,7 @@ struct Lexer {
             advance(); advance()
             return Token(kind: .arrow, location: start)
         }
-        if "{}()<>,=:.;-".unicodeScalars.contains(c) {
+        if "{}()<>[],=:.;-".unicodeScalars.contains(c) {
             advance()
             return Token(kind: .symbol(Character(c)), location: start)
         }

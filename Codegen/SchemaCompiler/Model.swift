@@ -59,9 +59,50 @@ public struct Field: Sendable {
     /// True when the field's message type contains this message again through singular fields,
     /// so the generated Swift must store it indirectly.
     public var isRecursive: Bool = false
+    /// Bounds a request's values must keep (empty: none).
+    public var limits = FieldLimits()
 
     /// protobuf's JSON name: lowerCamelCase of the field name.
     public var jsonName: String { Naming.lowerCamel(name) }
+}
+
+/// Bounds on a field's values, checked when a request arrives; see Schema/README.md.
+public struct FieldLimits: Sendable, Equatable {
+    /// For strings (each element when repeated): a kind or a byte limit; for bytes, a byte limit.
+    public var text: TextLimit?
+    /// For repeated fields: most elements.
+    public var maxItems: Int?
+    /// For integer fields (each element when repeated): the values allowed.
+    public var range: ClosedRange<Int64>?
+
+    public init(text: TextLimit? = nil, maxItems: Int? = nil, range: ClosedRange<Int64>? = nil) {
+        self.text = text
+        self.maxItems = maxItems
+        self.range = range
+    }
+
+    public var isEmpty: Bool { text == nil && maxItems == nil && range == nil }
+}
+
+public enum TextLimit: Sendable, Equatable {
+    /// At most 128 bytes, no control characters.
+    case id
+    /// At most 256 bytes, no control characters.
+    case name
+    /// At most 4 KiB, no control characters but tab and line breaks.
+    case text
+    /// At most this many bytes, any content.
+    case maxBytes(Int)
+
+    /// How the limit reads in documentation and in the exported .proto.
+    public var summary: String {
+        switch self {
+        case .id: return "id: at most 128 bytes, no control characters"
+        case .name: return "name: at most 256 bytes, no control characters"
+        case .text: return "text: at most 4096 bytes, no control characters but tab and line breaks"
+        case .maxBytes(let n): return "at most \(n) bytes"
+        }
+    }
 }
 
 public struct Oneof: Sendable {

@@ -155,7 +155,33 @@ struct Parser {
         let (number, numberLocation) = try expectInteger("a field number")
         return FieldSyntax(
             name: name, number: number, label: label, type: type, doc: doc,
-            location: location, numberLocation: numberLocation)
+            location: location, numberLocation: numberLocation, limits: try limits())
+    }
+
+    /// `[ limit { "," limit } ]` after a field number, or nothing.
+    private mutating func limits() throws -> [(LimitSyntax, SourceLocation)] {
+        guard consume("[") else { return [] }
+        var limits: [(LimitSyntax, SourceLocation)] = []
+        repeat {
+            let (name, location) = try expectIdentifier("a limit (id, name, text, max_bytes, max_items or range)")
+            switch name {
+            case "id", "name", "text":
+                limits.append((.textKind(name), location))
+            case "max_bytes":
+                limits.append((.maxBytes(try expectInteger("a number of bytes").0), location))
+            case "max_items":
+                limits.append((.maxItems(try expectInteger("a number of items").0), location))
+            case "range":
+                let low = try expectInteger("the range's lowest value").0
+                guard current.kind == .range else { throw unexpected("'..'") }
+                _ = take()
+                limits.append((.range(low, try expectInteger("the range's highest value").0), location))
+            default:
+                throw SchemaError("unknown limit '\(name)' (known: id, name, text, max_bytes, max_items, range)", at: location)
+            }
+        } while consume(",")
+        try expect("]")
+        return limits
     }
 
     private mutating func fieldType() throws -> TypeSyntax {

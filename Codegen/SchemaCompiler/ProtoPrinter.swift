@@ -57,7 +57,17 @@ public struct ProtoPrinter {
             default: label = ""
             }
         }
-        return "\(label)\(typeText(field.type)) \(field.name) = \(field.number);"
+        let limits = Self.limitsText(field.limits)
+        return "\(label)\(typeText(field.type)) \(field.name) = \(field.number);" + (limits.isEmpty ? "" : "  // limits: \(limits)")
+    }
+
+    /// The schema's limits as a trailing comment, so that readers of the .proto learn them.
+    static func limitsText(_ limits: FieldLimits) -> String {
+        var parts: [String] = []
+        if let text = limits.text { parts.append(text.summary) }
+        if let maxItems = limits.maxItems { parts.append("at most \(maxItems) items") }
+        if let range = limits.range { parts.append("\(range.lowerBound) to \(range.upperBound)") }
+        return parts.joined(separator: "; ")
     }
 
     private func printMessage(_ m: MessageType, _ p: inout CodePrinter) {

@@ -26,7 +26,7 @@ extension SwiftPrinter {
                     for rpc in s.rpcs {
                         let method = SwiftTypes.methodName(rpc.name)
                         p.block("UnaryRoute(path: \(s.name)Paths.\(method)) { bytes, context in", closing: "},") { p in
-                            p.line("let request = try \(SwiftTypes.swiftName(rpc.input))(rpcPayload: bytes, what: \"\(rpc.name) request\")")
+                            p.line("let request = try \(SwiftTypes.swiftName(rpc.input))(rpcRequest: bytes, what: \"\(rpc.name) request\")")
                             p.line("return try await self.\(method)(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)")
                         }
                     }

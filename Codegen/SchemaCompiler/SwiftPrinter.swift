@@ -45,11 +45,16 @@ public struct SwiftPrinter {
         }
         p.line()
         p.line("// MARK: - Code below here is support for the Wire runtime.")
+        let withLimits = Self.messagesWithLimits(schema)
         forEachMessage(schema.messages) { m in
             p.line()
             printCodec(m, &p)
             p.line()
             printJSON(m, &p)
+            if withLimits.contains(m.name.fullName) {
+                p.line()
+                printLimits(m, checked: withLimits, &p)
+            }
         }
         return p.text
     }

@@ -32,6 +32,17 @@ struct FieldSyntax {
     var doc: [String]
     var location: SourceLocation
     var numberLocation: SourceLocation
+    /// `[id, max_items 100]` after the number.
+    var limits: [(LimitSyntax, SourceLocation)] = []
+}
+
+/// One bound in a field's `[...]` list, as written.
+enum LimitSyntax {
+    /// `id`, `name` or `text`: a kind of string with its own byte limit and characters.
+    case textKind(String)
+    case maxBytes(Int64)
+    case maxItems(Int64)
+    case range(Int64, Int64)
 }
 
 struct OneofSyntax {

@@ -930,39 +930,39 @@ extension AwardServiceHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: AwardServicePaths.recordActivity) { bytes, context in
-                let request = try RecordActivityRequest(rpcPayload: bytes, what: "RecordActivity request")
+                let request = try RecordActivityRequest(rpcRequest: bytes, what: "RecordActivity request")
                 return try await self.recordActivity(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.recordActivities) { bytes, context in
-                let request = try RecordActivitiesRequest(rpcPayload: bytes, what: "RecordActivities request")
+                let request = try RecordActivitiesRequest(rpcRequest: bytes, what: "RecordActivities request")
                 return try await self.recordActivities(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.registerParticipant) { bytes, context in
-                let request = try RegisterParticipantRequest(rpcPayload: bytes, what: "RegisterParticipant request")
+                let request = try RegisterParticipantRequest(rpcRequest: bytes, what: "RegisterParticipant request")
                 return try await self.registerParticipant(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.configureOrganization) { bytes, context in
-                let request = try ConfigureOrganizationRequest(rpcPayload: bytes, what: "ConfigureOrganization request")
+                let request = try ConfigureOrganizationRequest(rpcRequest: bytes, what: "ConfigureOrganization request")
                 return try await self.configureOrganization(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.issueCertificate) { bytes, context in
-                let request = try IssueCertificateRequest(rpcPayload: bytes, what: "IssueCertificate request")
+                let request = try IssueCertificateRequest(rpcRequest: bytes, what: "IssueCertificate request")
                 return try await self.issueCertificate(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.listAwards) { bytes, context in
-                let request = try ListAwardsRequest(rpcPayload: bytes, what: "ListAwards request")
+                let request = try ListAwardsRequest(rpcRequest: bytes, what: "ListAwards request")
                 return try await self.listAwards(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.createShareLink) { bytes, context in
-                let request = try CreateShareLinkRequest(rpcPayload: bytes, what: "CreateShareLink request")
+                let request = try CreateShareLinkRequest(rpcRequest: bytes, what: "CreateShareLink request")
                 return try await self.createShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.revokeShareLink) { bytes, context in
-                let request = try RevokeShareLinkRequest(rpcPayload: bytes, what: "RevokeShareLink request")
+                let request = try RevokeShareLinkRequest(rpcRequest: bytes, what: "RevokeShareLink request")
                 return try await self.revokeShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: AwardServicePaths.resolveShareLink) { bytes, context in
-                let request = try ResolveShareLinkRequest(rpcPayload: bytes, what: "ResolveShareLink request")
+                let request = try ResolveShareLinkRequest(rpcRequest: bytes, what: "ResolveShareLink request")
                 return try await self.resolveShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -1112,23 +1112,23 @@ extension ProgressServiceHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: ProgressServicePaths.getAchievements) { bytes, context in
-                let request = try GetAchievementsRequest(rpcPayload: bytes, what: "GetAchievements request")
+                let request = try GetAchievementsRequest(rpcRequest: bytes, what: "GetAchievements request")
                 return try await self.getAchievements(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.getRecent) { bytes, context in
-                let request = try GetRecentRequest(rpcPayload: bytes, what: "GetRecent request")
+                let request = try GetRecentRequest(rpcRequest: bytes, what: "GetRecent request")
                 return try await self.getRecent(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.markSeen) { bytes, context in
-                let request = try MarkSeenRequest(rpcPayload: bytes, what: "MarkSeen request")
+                let request = try MarkSeenRequest(rpcRequest: bytes, what: "MarkSeen request")
                 return try await self.markSeen(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.getDigestSubscription) { bytes, context in
-                let request = try GetDigestSubscriptionRequest(rpcPayload: bytes, what: "GetDigestSubscription request")
+                let request = try GetDigestSubscriptionRequest(rpcRequest: bytes, what: "GetDigestSubscription request")
                 return try await self.getDigestSubscription(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ProgressServicePaths.updateDigestSubscription) { bytes, context in
-                let request = try UpdateDigestSubscriptionRequest(rpcPayload: bytes, what: "UpdateDigestSubscription request")
+                let request = try UpdateDigestSubscriptionRequest(rpcRequest: bytes, what: "UpdateDigestSubscription request")
                 return try await self.updateDigestSubscription(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -1220,11 +1220,11 @@ extension ReportServiceHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: ReportServicePaths.listBadges) { bytes, context in
-                let request = try ListBadgesRequest(rpcPayload: bytes, what: "ListBadges request")
+                let request = try ListBadgesRequest(rpcRequest: bytes, what: "ListBadges request")
                 return try await self.listBadges(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: ReportServicePaths.getBadgeReport) { bytes, context in
-                let request = try GetBadgeReportRequest(rpcPayload: bytes, what: "GetBadgeReport request")
+                let request = try GetBadgeReportRequest(rpcRequest: bytes, what: "GetBadgeReport request")
                 return try await self.getBadgeReport(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -1303,6 +1303,13 @@ extension Timestamp: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.Timestamp")
             }
         }
+    }
+}
+
+extension Timestamp {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(seconds, in: -62135596800...253402300799, "seconds")
+        try FieldLimits.check(nanos, in: 0...999999999, "nanos")
     }
 }
 
@@ -1468,6 +1475,14 @@ extension Award: JSONMessage {
     }
 }
 
+extension Award {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = awardedAt {
+            do { try value.checkLimits() } catch { throw error.inside("awarded_at") }
+        }
+    }
+}
+
 extension Certificate {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1540,6 +1555,14 @@ extension Certificate: JSONMessage {
     }
 }
 
+extension Certificate {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = issuedAt {
+            do { try value.checkLimits() } catch { throw error.inside("issued_at") }
+        }
+    }
+}
+
 extension Achievement {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1587,6 +1610,18 @@ extension Achievement: JSONMessage {
                 if let value = try JSONRead.message(value, as: Certificate.self, field: "certificate") { self.kind = .certificate(value) }
             default: throw JSONRead.unknownField(key, in: "badges.v1.Achievement")
             }
+        }
+    }
+}
+
+extension Achievement {
+    public func checkLimits() throws(LimitViolation) {
+        switch kind {
+        case .award(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("award") }
+        case .certificate(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("certificate") }
+        default: break
         }
     }
 }
@@ -1693,6 +1728,17 @@ extension SessionScheduled: JSONMessage {
     }
 }
 
+extension SessionScheduled {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(sessionID, .id, "session_id")
+        try FieldLimits.check(role, .id, "role")
+        try FieldLimits.check(programID, .id, "program_id")
+        if let value = scheduledEnd {
+            do { try value.checkLimits() } catch { throw error.inside("scheduled_end") }
+        }
+    }
+}
+
 extension SessionCompleted {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1726,6 +1772,12 @@ extension SessionCompleted: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.SessionCompleted")
             }
         }
+    }
+}
+
+extension SessionCompleted {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(sessionID, .id, "session_id")
     }
 }
 
@@ -1765,6 +1817,12 @@ extension SessionCancelled: JSONMessage {
     }
 }
 
+extension SessionCancelled {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(sessionID, .id, "session_id")
+    }
+}
+
 extension FeedbackReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1801,6 +1859,12 @@ extension FeedbackReceived: JSONMessage {
     }
 }
 
+extension FeedbackReceived {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(feedbackID, .id, "feedback_id")
+    }
+}
+
 extension CoachingItemSaved {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1834,6 +1898,12 @@ extension CoachingItemSaved: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.CoachingItemSaved")
             }
         }
+    }
+}
+
+extension CoachingItemSaved {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(itemID, .id, "item_id")
     }
 }
 
@@ -1879,6 +1949,13 @@ extension QAReviewCompleted: JSONMessage {
     }
 }
 
+extension QAReviewCompleted {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(reviewID, .id, "review_id")
+        try FieldLimits.check(revieweeID, .id, "reviewee_id")
+    }
+}
+
 extension QAReviewReceived {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -1918,6 +1995,13 @@ extension QAReviewReceived: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.QAReviewReceived")
             }
         }
+    }
+}
+
+extension QAReviewReceived {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(reviewID, .id, "review_id")
+        try FieldLimits.check(reviewerID, .id, "reviewer_id")
     }
 }
 
@@ -1982,6 +2066,12 @@ extension FeatureUsed: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.FeatureUsed")
             }
         }
+    }
+}
+
+extension FeatureUsed {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(name, .id, "name")
     }
 }
 
@@ -2123,6 +2213,36 @@ extension ActivityEvent: JSONMessage {
     }
 }
 
+extension ActivityEvent {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(eventID, .id, "event_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        if let value = occurredAt {
+            do { try value.checkLimits() } catch { throw error.inside("occurred_at") }
+        }
+        switch payload {
+        case .sessionScheduled(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("session_scheduled") }
+        case .sessionCompleted(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("session_completed") }
+        case .sessionCancelled(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("session_cancelled") }
+        case .feedbackReceived(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("feedback_received") }
+        case .coachingItemSaved(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("coaching_item_saved") }
+        case .qaReviewCompleted(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("qa_review_completed") }
+        case .qaReviewReceived(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("qa_review_received") }
+        case .featureUsed(let value)?:
+            do { try value.checkLimits() } catch { throw error.inside("feature_used") }
+        default: break
+        }
+    }
+}
+
 extension RecordActivityRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2155,6 +2275,14 @@ extension RecordActivityRequest: JSONMessage {
                 self.event = try JSONRead.message(value, as: ActivityEvent.self, field: "event")
             default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivityRequest")
             }
+        }
+    }
+}
+
+extension RecordActivityRequest {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = event {
+            do { try value.checkLimits() } catch { throw error.inside("event") }
         }
     }
 }
@@ -2207,6 +2335,14 @@ extension RecordActivityResponse: JSONMessage {
     }
 }
 
+extension RecordActivityResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in awarded.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("awarded", index: index) }
+        }
+    }
+}
+
 extension RecordActivitiesRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2239,6 +2375,15 @@ extension RecordActivitiesRequest: JSONMessage {
                 self.events = try JSONRead.messages(value, as: ActivityEvent.self, field: "events")
             default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivitiesRequest")
             }
+        }
+    }
+}
+
+extension RecordActivitiesRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(count: events.count, maxItems: 1000, "events")
+        for (index, element) in events.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("events", index: index) }
         }
     }
 }
@@ -2297,6 +2442,14 @@ extension EventOutcome: JSONMessage {
     }
 }
 
+extension EventOutcome {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in awarded.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("awarded", index: index) }
+        }
+    }
+}
+
 extension RecordActivitiesResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2329,6 +2482,14 @@ extension RecordActivitiesResponse: JSONMessage {
                 self.outcomes = try JSONRead.messages(value, as: EventOutcome.self, field: "outcomes")
             default: throw JSONRead.unknownField(key, in: "badges.v1.RecordActivitiesResponse")
             }
+        }
+    }
+}
+
+extension RecordActivitiesResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in outcomes.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("outcomes", index: index) }
         }
     }
 }
@@ -2390,6 +2551,16 @@ extension RegisterParticipantRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.RegisterParticipantRequest")
             }
         }
+    }
+}
+
+extension RegisterParticipantRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(programID, .id, "program_id")
+        try FieldLimits.check(role, .id, "role")
+        try FieldLimits.check(displayName, .name, "display_name")
     }
 }
 
@@ -2525,6 +2696,12 @@ extension ConfigureOrganizationRequest: JSONMessage {
     }
 }
 
+extension ConfigureOrganizationRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+    }
+}
+
 extension ConfigureOrganizationResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2627,6 +2804,16 @@ extension IssueCertificateRequest: JSONMessage {
     }
 }
 
+extension IssueCertificateRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(title, .name, "title")
+        try FieldLimits.check(text, .text, "text")
+        try FieldLimits.check(issuer, .name, "issuer")
+    }
+}
+
 extension IssueCertificateResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2659,6 +2846,14 @@ extension IssueCertificateResponse: JSONMessage {
                 self.certificate = try JSONRead.message(value, as: Certificate.self, field: "certificate")
             default: throw JSONRead.unknownField(key, in: "badges.v1.IssueCertificateResponse")
             }
+        }
+    }
+}
+
+extension IssueCertificateResponse {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = certificate {
+            do { try value.checkLimits() } catch { throw error.inside("certificate") }
         }
     }
 }
@@ -2717,6 +2912,15 @@ extension ListAwardsRequest: JSONMessage {
     }
 }
 
+extension ListAwardsRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(pageSize, in: 0...1000, "page_size")
+        try FieldLimits.check(pageToken, .id, "page_token")
+    }
+}
+
 extension ListAwardsResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2755,6 +2959,14 @@ extension ListAwardsResponse: JSONMessage {
                 if let value = try JSONRead.scalar(value, as: WireString.self, field: "nextPageToken") { self.nextPageToken = value }
             default: throw JSONRead.unknownField(key, in: "badges.v1.ListAwardsResponse")
             }
+        }
+    }
+}
+
+extension ListAwardsResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in achievements.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("achievements", index: index) }
         }
     }
 }
@@ -2807,6 +3019,14 @@ extension CreateShareLinkRequest: JSONMessage {
     }
 }
 
+extension CreateShareLinkRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(badgeID, .id, "badge_id")
+    }
+}
+
 extension ShareLink {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2855,6 +3075,14 @@ extension ShareLink: JSONMessage {
     }
 }
 
+extension ShareLink {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = createdAt {
+            do { try value.checkLimits() } catch { throw error.inside("created_at") }
+        }
+    }
+}
+
 extension CreateShareLinkResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -2887,6 +3115,14 @@ extension CreateShareLinkResponse: JSONMessage {
                 self.link = try JSONRead.message(value, as: ShareLink.self, field: "link")
             default: throw JSONRead.unknownField(key, in: "badges.v1.CreateShareLinkResponse")
             }
+        }
+    }
+}
+
+extension CreateShareLinkResponse {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = link {
+            do { try value.checkLimits() } catch { throw error.inside("link") }
         }
     }
 }
@@ -2936,6 +3172,14 @@ extension RevokeShareLinkRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.RevokeShareLinkRequest")
             }
         }
+    }
+}
+
+extension RevokeShareLinkRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(token, .id, "token")
     }
 }
 
@@ -3003,6 +3247,12 @@ extension ResolveShareLinkRequest: JSONMessage {
     }
 }
 
+extension ResolveShareLinkRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(token, .id, "token")
+    }
+}
+
 extension ResolveShareLinkResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3053,6 +3303,14 @@ extension ResolveShareLinkResponse: JSONMessage {
                 self.awardedAt = try JSONRead.message(value, as: Timestamp.self, field: "awardedAt")
             default: throw JSONRead.unknownField(key, in: "badges.v1.ResolveShareLinkResponse")
             }
+        }
+    }
+}
+
+extension ResolveShareLinkResponse {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = awardedAt {
+            do { try value.checkLimits() } catch { throw error.inside("awarded_at") }
         }
     }
 }
@@ -3153,6 +3411,14 @@ extension PathProgress: JSONMessage {
     }
 }
 
+extension PathProgress {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in earned.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("earned", index: index) }
+        }
+    }
+}
+
 extension GetAchievementsRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3198,6 +3464,14 @@ extension GetAchievementsRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.GetAchievementsRequest")
             }
         }
+    }
+}
+
+extension GetAchievementsRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(recentLimit, in: 0...1000, "recent_limit")
     }
 }
 
@@ -3251,6 +3525,17 @@ extension GetAchievementsResponse: JSONMessage {
                 self.paths = try JSONRead.messages(value, as: PathProgress.self, field: "paths")
             default: throw JSONRead.unknownField(key, in: "badges.v1.GetAchievementsResponse")
             }
+        }
+    }
+}
+
+extension GetAchievementsResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in recent.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("recent", index: index) }
+        }
+        for (index, element) in paths.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("paths", index: index) }
         }
     }
 }
@@ -3309,6 +3594,14 @@ extension GetRecentRequest: JSONMessage {
     }
 }
 
+extension GetRecentRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(limit, in: 0...1000, "limit")
+    }
+}
+
 extension GetRecentResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3347,6 +3640,14 @@ extension GetRecentResponse: JSONMessage {
                 if let value = try JSONRead.scalar(value, as: WireInt32.self, field: "unseenCount") { self.unseenCount = value }
             default: throw JSONRead.unknownField(key, in: "badges.v1.GetRecentResponse")
             }
+        }
+    }
+}
+
+extension GetRecentResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in achievements.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("achievements", index: index) }
         }
     }
 }
@@ -3407,6 +3708,21 @@ extension MarkSeenRequest: JSONMessage {
                 if let value = try JSONRead.scalar(value, as: WireBool.self, field: "all") { self.all = value }
             default: throw JSONRead.unknownField(key, in: "badges.v1.MarkSeenRequest")
             }
+        }
+    }
+}
+
+extension MarkSeenRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        try FieldLimits.check(count: badgeIDs.count, maxItems: 1000, "badge_ids")
+        for (index, element) in badgeIDs.enumerated() {
+            try FieldLimits.check(element, .id, "badge_ids", index: index)
+        }
+        try FieldLimits.check(count: certificateIDs.count, maxItems: 1000, "certificate_ids")
+        for (index, element) in certificateIDs.enumerated() {
+            try FieldLimits.check(element, .id, "certificate_ids", index: index)
         }
     }
 }
@@ -3513,6 +3829,14 @@ extension DigestSubscription: JSONMessage {
     }
 }
 
+extension DigestSubscription {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(localTime, .name, "local_time")
+        try FieldLimits.check(timeZone, .name, "time_zone")
+        try FieldLimits.check(email, .name, "email")
+    }
+}
+
 extension GetDigestSubscriptionRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3552,6 +3876,13 @@ extension GetDigestSubscriptionRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.GetDigestSubscriptionRequest")
             }
         }
+    }
+}
+
+extension GetDigestSubscriptionRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
     }
 }
 
@@ -3599,6 +3930,16 @@ extension UpdateDigestSubscriptionRequest: JSONMessage {
                 self.subscription = try JSONRead.message(value, as: DigestSubscription.self, field: "subscription")
             default: throw JSONRead.unknownField(key, in: "badges.v1.UpdateDigestSubscriptionRequest")
             }
+        }
+    }
+}
+
+extension UpdateDigestSubscriptionRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+        if let value = subscription {
+            do { try value.checkLimits() } catch { throw error.inside("subscription") }
         }
     }
 }
@@ -3696,6 +4037,13 @@ extension ListBadgesRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "badges.v1.ListBadgesRequest")
             }
         }
+    }
+}
+
+extension ListBadgesRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(programID, .id, "program_id")
     }
 }
 
@@ -3807,6 +4155,14 @@ extension BadgeReportRow: JSONMessage {
     }
 }
 
+extension BadgeReportRow {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = awardedAt {
+            do { try value.checkLimits() } catch { throw error.inside("awarded_at") }
+        }
+    }
+}
+
 extension GetBadgeReportRequest {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3873,6 +4229,16 @@ extension GetBadgeReportRequest: JSONMessage {
     }
 }
 
+extension GetBadgeReportRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(badgeID, .id, "badge_id")
+        try FieldLimits.check(programID, .id, "program_id")
+        try FieldLimits.check(pageSize, in: 0...1000, "page_size")
+        try FieldLimits.check(pageToken, .id, "page_token")
+    }
+}
+
 extension GetBadgeReportResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -3911,6 +4277,14 @@ extension GetBadgeReportResponse: JSONMessage {
                 if let value = try JSONRead.scalar(value, as: WireString.self, field: "nextPageToken") { self.nextPageToken = value }
             default: throw JSONRead.unknownField(key, in: "badges.v1.GetBadgeReportResponse")
             }
+        }
+    }
+}
+
+extension GetBadgeReportResponse {
+    public func checkLimits() throws(LimitViolation) {
+        for (index, element) in rows.enumerated() {
+            do { try element.checkLimits() } catch { throw error.inside("rows", index: index) }
         }
     }
 }

@@ -93,7 +93,7 @@ extension HealthHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: HealthPaths.check) { bytes, context in
-                let request = try HealthCheckRequest(rpcPayload: bytes, what: "Check request")
+                let request = try HealthCheckRequest(rpcRequest: bytes, what: "Check request")
                 return try await self.check(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -153,6 +153,12 @@ extension HealthCheckRequest: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "grpc.health.v1.HealthCheckRequest")
             }
         }
+    }
+}
+
+extension HealthCheckRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(service, .name, "service")
     }
 }
 

@@ -12,4 +12,15 @@ extension WireMessage {
             throw RPCError(code: .internal, message: "could not decode \(what)")
         }
     }
+
+    /// Decodes a request and checks the limits its schema sets: a field out of bounds is
+    /// INVALID_ARGUMENT naming the field, before any handler sees the request.
+    public init(rpcRequest bytes: [UInt8], what: String) throws(RPCError) {
+        try self.init(rpcPayload: bytes, what: what)
+        do {
+            try checkLimits()
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.description)
+        }
+    }
 }

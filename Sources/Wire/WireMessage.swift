@@ -8,9 +8,16 @@ public protocol WireMessage: Sendable, Equatable {
     func encode(to writer: inout WireWriter)
     /// Merges the fields read from `reader` into `self`, as protobuf's parsers do.
     mutating func decode(from reader: inout WireReader) throws
+    /// Checks the limits the schema puts on the fields (`[id]`, `[max_items N]`, ...), in
+    /// nested messages too; a server calls it on each request it decodes.
+    /// - Throws: `LimitViolation` naming the first field out of bounds.
+    func checkLimits() throws(LimitViolation)
 }
 
 extension WireMessage {
+    /// A message whose schema sets no limits has none to check.
+    public func checkLimits() throws(LimitViolation) {}
+
     /// The message's protobuf encoding.
     public func serializedBytes() -> [UInt8] {
         serializedBytes(headroom: 0)

@@ -121,11 +121,11 @@ extension TestServiceHandler {
     public var routes: [UnaryRoute] {
         [
             UnaryRoute(path: TestServicePaths.emptyCall) { bytes, context in
-                let request = try Empty(rpcPayload: bytes, what: "EmptyCall request")
+                let request = try Empty(rpcRequest: bytes, what: "EmptyCall request")
                 return try await self.emptyCall(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
             UnaryRoute(path: TestServicePaths.unaryCall) { bytes, context in
-                let request = try SimpleRequest(rpcPayload: bytes, what: "UnaryCall request")
+                let request = try SimpleRequest(rpcRequest: bytes, what: "UnaryCall request")
                 return try await self.unaryCall(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
@@ -270,6 +270,12 @@ extension Payload: JSONMessage {
     }
 }
 
+extension Payload {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(body, maxBytes: 4194304, "body")
+    }
+}
+
 extension EchoStatus {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -309,6 +315,12 @@ extension EchoStatus: JSONMessage {
             default: throw JSONRead.unknownField(key, in: "grpc.testing.EchoStatus")
             }
         }
+    }
+}
+
+extension EchoStatus {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(message, .text, "message")
     }
 }
 
@@ -396,6 +408,17 @@ extension SimpleRequest: JSONMessage {
     }
 }
 
+extension SimpleRequest {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = payload {
+            do { try value.checkLimits() } catch { throw error.inside("payload") }
+        }
+        if let value = responseStatus {
+            do { try value.checkLimits() } catch { throw error.inside("response_status") }
+        }
+    }
+}
+
 extension SimpleResponse {
     public func encode(to writer: inout WireWriter) {
         writer.writeUnknown(unknownFields)
@@ -452,6 +475,14 @@ extension SimpleResponse: JSONMessage {
                 if let value = try JSONRead.scalar(value, as: WireString.self, field: "hostname") { self.hostname = value }
             default: throw JSONRead.unknownField(key, in: "grpc.testing.SimpleResponse")
             }
+        }
+    }
+}
+
+extension SimpleResponse {
+    public func checkLimits() throws(LimitViolation) {
+        if let value = payload {
+            do { try value.checkLimits() } catch { throw error.inside("payload") }
         }
     }
 }
