@@ -11,7 +11,7 @@ struct EchoService: EchoHandler {
     }
 }
 
-TerminationSignals.install()
+Signals.install()
 var port = 0
 var loops = System.coreCount
 var arguments = CommandLine.arguments.dropFirst()
@@ -21,5 +21,5 @@ while let name = arguments.popFirst(), let value = arguments.popFirst() {
 }
 let server = try GRPCServer(configuration: ServerConfiguration(port: port, eventLoops: loops), routes: EchoService().routes)
 StandardOutput.line("listening on 127.0.0.1:\(server.port)")
-_ = await TerminationSignals.next()
+_ = await Signals.next()
 await server.shutdown(grace: .seconds(1))

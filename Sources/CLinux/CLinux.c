@@ -4,6 +4,6 @@
 #include <sys/prctl.h>
 #include "CLinux.h"
 
-int CLinux_accept4(int fd, int flags) { return accept4(fd, 0, 0, flags); }
+int CLinux_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) { return accept4(fd, address, length, flags); }
 
 void CLinux_name_this_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }

@@ -9,6 +9,7 @@ protocol ByteStream: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) -> Socket.IOResult
     /// The ALPN protocol agreed in the handshake, if any.
     var negotiatedProtocol: String? { get }
+    var isEncrypted: Bool { get }
     func close()
 }
 
@@ -29,6 +30,7 @@ final class PlainStream: ByteStream {
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Socket.IOResult { Socket.read(fd, into: buffer) }
     func write(_ bytes: UnsafeRawBufferPointer) -> Socket.IOResult { Socket.write(fd, bytes) }
     var negotiatedProtocol: String? { nil }
+    var isEncrypted: Bool { false }
 
     func close() {
         guard !closed else { return }

@@ -13,8 +13,6 @@ final class ConnectionIO {
     private var wantWrite = false
     private(set) var readingPaused = false
     private let maxOutbound: Int
-    private(set) var lastActivity = Clock.now()
-    private var readBuffer = [UInt8](repeating: 0, count: 32 << 10)
 
     enum Outcome {
         case open
@@ -48,14 +46,13 @@ final class ConnectionIO {
 
     /// Feeds everything the socket has to nghttp2, unless reading is paused.
     func readAvailable() -> Outcome {
+        // One buffer per loop, not per connection: nghttp2 takes what it needs from each read
+        // before the next, and thousands of idle connections then hold none.
+        let buffer = loop.readBuffer
         while !readingPaused {
-            let result = readBuffer.withUnsafeMutableBytes { stream.read(into: $0) }
-            switch result {
+            switch stream.read(into: buffer) {
             case .bytes(let n):
-                lastActivity = Clock.now()
-                let consumed = readBuffer.withUnsafeBytes { raw in
-                    nghttp2_session_mem_recv(session, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
-                }
+                let consumed = nghttp2_session_mem_recv(session, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
                 if consumed < 0 {
                     // A protocol error: nghttp2 has queued GOAWAY; send what we can, then hang up.
                     _ = nghttp2_session_send(session)

@@ -36,6 +36,8 @@ public final class EventLoop: @unchecked Sendable {
     private var flushTargets: [ObjectIdentifier: FlushTarget] = [:]
     /// Swift tasks that prefer this loop as their executor (see `enqueue`), ready to run.
     private var readyJobs: [UnownedJob] = []
+    /// Where this loop's connections read socket bytes into, one read at a time.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 << 10, alignment: 16)
 
     init(name: String) {
         self.name = name
@@ -50,6 +52,7 @@ public final class EventLoop: @unchecked Sendable {
     deinit {
         close(epollFD)
         close(wakeFD)
+        readBuffer.deallocate()
     }
 
     /// Starts the loop on a thread of its own.

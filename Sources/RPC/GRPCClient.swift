@@ -1,3 +1,4 @@
+import Glibc
 import RPCCore
 import Synchronization
 
@@ -16,6 +17,7 @@ public final class GRPCClient: UnaryTransport, Sendable {
     private let connectTimeout: Duration
 
     public init(host: String, port: Int, tls: TLSContext? = nil, group: EventLoopGroup? = nil, connectTimeout: Duration = .seconds(5)) {
+        BrokenPipes.ignore()
         self.host = host
         self.port = port
         self.tls = tls
@@ -76,7 +78,13 @@ public final class GRPCClient: UnaryTransport, Sendable {
         let authority = "\(host):\(port)"
         do {
             let fd = try Socket.connect(host: host, port: port)
-            let stream: ByteStream = try tls.map { try TLSStream(fd: fd, context: $0) } ?? PlainStream(fd: fd)
+            let stream: ByteStream
+            do {
+                stream = try tls.map { try TLSStream(fd: fd, context: $0, host: host) } ?? PlainStream(fd: fd)
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
             let fresh = ClientConnection(loop: loop, stream: stream, authority: authority, tls: tls != nil,
                                          maxReceiveMessageSize: maxReceiveMessageSize) { closed in
                 if slot.current === closed { slot.current = nil }

@@ -12,6 +12,8 @@ public final class GRPCServer: Sendable {
     private let loopServers: [LoopBound<LoopServer>]
 
     public init(configuration: ServerConfiguration, routes: [UnaryRoute]) throws {
+        BrokenPipes.ignore()
+        Socket.raiseDescriptorLimit()
         core = ServerCore(configuration: configuration, routes: routes)
         var listeners: [Int32] = []
         var port = configuration.port
@@ -45,6 +47,18 @@ public final class GRPCServer: Sendable {
     /// Calls being handled now.
     public var callsInFlight: Int { core.callsInFlight.load(ordering: .relaxed) }
 
+    /// Connections open now.
+    public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
+
+    /// Request bytes held now, buffered or being handled (see `ServerLimits.serverReceiveBudget`).
+    public var heldRequestBytes: Int { core.heldRequestBytes.load(ordering: .relaxed) }
+
+    /// Serves new connections with `tls` (a renewed certificate); open ones keep theirs.
+    /// - Throws: when the server was started without TLS, which cannot be added later.
+    public func reloadTLS(_ tls: TLSContext) throws(TLSError) {
+        try core.replaceTLS(tls)
+    }
+
     /// Stops accepting connections, sends GOAWAY, lets calls in flight finish for up to
     /// `grace` (new calls get UNAVAILABLE), then closes every connection and stops the loops.
     public func shutdown(grace: Duration = .seconds(10)) async {
@@ -70,15 +84,56 @@ public final class GRPCServer: Sendable {
 final class ServerCore: Sendable {
     let routes: [String: UnaryRoute]
     let limits: ServerLimits
-    let tls: TLSContext?
+    let log: ServerLog
+    private let tlsContext: Mutex<TLSContext?>
     let callsInFlight = Atomic<Int>(0)
     let openConnections = Atomic<Int>(0)
+    /// Request bytes from arrival until their call ends, across connections.
+    let heldRequestBytes = Atomic<Int>(0)
     let shuttingDown = Atomic<Bool>(false)
+    /// Open connections per peer address, for `ServerLimits.maxConnectionsPerPeer`.
+    private let connectionsByPeer = Mutex<[PeerAddress: Int]>([:])
 
     init(configuration: ServerConfiguration, routes: [UnaryRoute]) {
         self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         limits = configuration.limits
-        tls = configuration.tls
+        log = configuration.log
+        tlsContext = Mutex(configuration.tls)
+    }
+
+    /// The TLS context new connections use; nil for h2c.
+    var tls: TLSContext? { tlsContext.withLock { $0 } }
+
+    func replaceTLS(_ tls: TLSContext) throws(TLSError) {
+        try tlsContext.withLock { (current: inout TLSContext?) throws(TLSError) in
+            guard current != nil else { throw TLSError("the server was started without TLS; restart it with a certificate") }
+            current = tls
+        }
+    }
+
+    /// Counts a new connection from `peer`, or says which cap it would break.
+    func admitConnection(from peer: PeerAddress) -> String? {
+        if openConnections.load(ordering: .relaxed) >= limits.maxConnections {
+            return "the server has \(limits.maxConnections) connections open (its limit)"
+        }
+        let refusal: String? = connectionsByPeer.withLock { counts in
+            let open = counts[peer, default: 0]
+            if open >= limits.maxConnectionsPerPeer {
+                return "\(peer) has \(open) connections open (the limit per peer address)"
+            }
+            counts[peer] = open + 1
+            return nil
+        }
+        if refusal == nil { openConnections.add(1, ordering: .relaxed) }
+        return refusal
+    }
+
+    func connectionEnded(from peer: PeerAddress) {
+        connectionsByPeer.withLock { counts in
+            let left = counts[peer, default: 1] - 1
+            counts[peer] = left > 0 ? left : nil
+        }
+        openConnections.subtract(1, ordering: .releasing)
     }
 }
 

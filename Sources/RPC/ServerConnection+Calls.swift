@@ -8,6 +8,7 @@ extension ServerConnection {
     func beginRequest(_ id: Int32) {
         let s = ServerStream(id: id)
         streams[id] = s
+        streamsOpened += 1
         // `streams` owns it; nghttp2 keeps a plain pointer for the per-frame lookups.
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
     }
@@ -60,24 +61,28 @@ extension ServerConnection {
     private func requestHeadersComplete(_ s: ServerStream) {
         guard !s.answered else { return }
         if s.headerListSize > core.limits.maxHeaderListSize {
-            return respondError(s, .resourceExhausted,
+            return refuse(s, .resourceExhausted,
                 "request headers of \(s.headerListSize) bytes exceed the limit of \(core.limits.maxHeaderListSize) bytes")
         }
         guard s.isPOST else { return respondHTTP(s, status: 405) }
         guard s.isGRPCContentType else { return respondHTTP(s, status: 415) }
         if isShuttingDown {
-            return respondError(s, .unavailable, "the server is shutting down; retry on another connection")
+            return refuse(s, .unavailable, "the server is shutting down; retry on another connection")
         }
         guard let route = core.routes[s.path] else {
-            return respondError(s, .unimplemented, unimplementedMessage(s.path))
+            return refuse(s, .unimplemented, unimplementedMessage(s.path))
         }
         s.route = route
         if let encoding = s.messageEncoding, encoding != "identity" {
-            return respondError(s, .unimplemented,
+            return refuse(s, .unimplemented,
                 "message compression '\(encoding)' is not supported; send messages uncompressed (grpc-encoding: identity)")
         }
+        // Credentials are checked here, before any of the body is buffered or decoded.
+        if let admit = route.admit, let refusal = admit(s.metadata) {
+            return refuse(s, refusal.code, refusal.message)
+        }
         if let timeout = s.timeout {
-            if timeout == .zero { return respondError(s, .deadlineExceeded, "deadline exceeded before the call started") }
+            if timeout == .zero { return refuse(s, .deadlineExceeded, "deadline exceeded before the call started") }
             let due = Clock.now() &+ Clock.nanoseconds(timeout)
             s.deadline = due
             deadlines.watch(due, for: self)
@@ -99,18 +104,53 @@ extension ServerConnection {
     }
 
     private func receiveData(_ s: ServerStream, _ bytes: UnsafeBufferPointer<UInt8>) {
-        guard !s.answered else { return }
-        let limit = core.limits.maxReceiveMessageSize
+        let n = bytes.count
+        // The stream's own window goes back at once (a message is bounded by its size limit);
+        // the connection's only when a call takes the bytes or they are dropped.
+        nghttp2_session_consume_stream(session, s.id, n)
+        s.unreadBytes += n
+        unreadRequestBytes += n
+        guard !s.answered else { return dropBody(s) }
+        let limits = core.limits
+        let held = core.heldRequestBytes.add(n, ordering: .relaxed).newValue
+        s.heldBytes += n
+        let budget = limits.serverReceiveBudget
+        if held > budget || (held > budget / 10 * 9 && s.body.count + n > limits.smallRequestSize) {
+            dropBody(s)
+            return refuse(s, .resourceExhausted, "the server holds \(held - n) bytes of requests in progress, near its limit of \(budget); retry later")
+        }
+        let limit = limits.maxReceiveMessageSize
         s.body.append(contentsOf: bytes)
         if s.body.count >= GRPCFraming.prefixSize {
             // The length prefix tells the size before the bytes arrive: refuse early.
             let declared = Int(s.body[1]) << 24 | Int(s.body[2]) << 16 | Int(s.body[3]) << 8 | Int(s.body[4])
             if declared > limit || s.body.count > limit + GRPCFraming.prefixSize {
                 let size = max(declared, s.body.count - GRPCFraming.prefixSize)
-                s.body = []
-                respondError(s, .resourceExhausted, "request message of \(size) bytes exceeds the limit of \(limit) bytes")
+                dropBody(s)
+                refuse(s, .resourceExhausted, "request message of \(size) bytes exceeds the limit of \(limit) bytes")
             }
         }
+    }
+
+    /// Gives the connection window back for bytes a call has taken or that were dropped.
+    private func handBack(_ s: ServerStream) {
+        guard s.unreadBytes > 0 else { return }
+        nghttp2_session_consume_connection(session, s.unreadBytes)
+        unreadRequestBytes -= s.unreadBytes
+        s.unreadBytes = 0
+    }
+
+    /// Drops what a call will never use: its buffered body, its window and its share of the server's budget.
+    private func dropBody(_ s: ServerStream) {
+        s.body = []
+        handBack(s)
+        releaseHeldBytes(s)
+    }
+
+    func releaseHeldBytes(_ s: ServerStream) {
+        guard s.heldBytes > 0 else { return }
+        core.heldRequestBytes.subtract(s.heldBytes, ordering: .relaxed)
+        s.heldBytes = 0
     }
 
     func requestComplete(_ id: Int32) {
@@ -120,6 +160,7 @@ extension ServerConnection {
     private func requestComplete(_ s: ServerStream) {
         guard !s.answered, !s.dispatched else { return }
         guard let route = s.route else { return }
+        handBack(s)
         let message: [UInt8]
         switch GRPCFraming.unframeSingle(&s.body, what: "request") {
         case .message(let bytes):
@@ -169,6 +210,7 @@ extension ServerConnection {
         guard let s = streams[id], s.dispatched else { return }
         s.task = nil
         cancelCall(s)
+        releaseHeldBytes(s)
         guard !s.answered else { return }
         switch result {
         case .success(let bytes):
@@ -195,7 +237,21 @@ extension ServerConnection {
         guard let s = streams.removeValue(forKey: id) else { return }
         unsentResponseBytes -= s.response.count - s.responseOffset
         cancelCall(s)
+        dropBody(s)
+        lastStreamClosedAt = Clock.now()
         if isShuttingDown && streams.isEmpty { loop.needsFlush(self) }
+    }
+
+    /// nghttp2 could not send a response's or trailers' HEADERS: end the stream with an error.
+    func responseNotSent(_ id: Int32) {
+        withStream(id) { reset($0, NGHTTP2_INTERNAL_ERROR) }
+    }
+
+    /// Ends a stream with RST_STREAM: the call is over, whatever was answered.
+    func reset(_ s: ServerStream, _ code: nghttp2_error_code) {
+        s.answered = true
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, code.rawValue)
+        loop.needsFlush(self)
     }
 
     // MARK: - Responses
@@ -238,33 +294,76 @@ extension ServerConnection {
                 } ?? Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
             }
         }
+        let submitted: Int32
         if initial.entries.isEmpty {
             let block = HeaderBlock.okResponse
-            nghttp2_submit_response(session, s.id, block.fields, block.count, &provider)
+            submitted = nghttp2_submit_response(session, s.id, block.fields, block.count, &provider)
         } else {
             var headers = HeaderList([(":status", "200"), ("content-type", "application/grpc"), ("grpc-accept-encoding", "identity")])
             Self.addMetadata(initial, to: &headers)
-            _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, &provider) }
+            submitted = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, &provider) }
         }
+        if submitted != 0 { return reset(s, NGHTTP2_INTERNAL_ERROR) }
         loop.needsFlush(self)
     }
 
-    /// A trailers-only response: one HEADERS frame with the status, ending the stream.
+    /// A trailers-only response: one HEADERS frame with the status, ending the stream. The
+    /// message is cut to `maxStatusMessageBytes`, as it may echo what the client sent.
     func respondError(_ s: ServerStream, _ code: StatusCode, _ message: String, trailing: Metadata = Metadata(), initial: Metadata = Metadata()) {
         guard !s.answered else { return }
         s.answered = true
         var headers = HeaderList([(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "\(code.rawValue)")])
-        if !message.isEmpty { headers.add("grpc-message", PercentEncoding.encode(message)) }
+        if !message.isEmpty {
+            headers.add("grpc-message", PercentEncoding.encode(Self.truncated(message, toBytes: core.limits.maxStatusMessageBytes)))
+        }
         Self.addMetadata(initial, to: &headers)
         Self.addMetadata(trailing, to: &headers)
-        _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
+        let submitted = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
+        if submitted != 0 { return reset(s, NGHTTP2_INTERNAL_ERROR) }
         loop.needsFlush(self)
+    }
+
+    /// Answers with an error before the request is read, and asks the client to stop sending
+    /// it (RST_STREAM NO_ERROR after the answer, as RFC 9113 section 8.1 allows).
+    func refuse(_ s: ServerStream, _ code: StatusCode, _ message: String) {
+        guard !s.answered else { return }
+        respondError(s, code, message)
+        stopReading(s)
+    }
+
+    /// After an early answer: RST_STREAM NO_ERROR once the answer is out (nghttp2 drops a
+    /// stream's queued HEADERS when it is reset first), unless the client has sent it all.
+    private func stopReading(_ s: ServerStream) {
+        s.resetWhenAnswered = true
+    }
+
+    /// A response's last HEADERS frame went out.
+    func answerSent(_ id: Int32) {
+        withStream(id) { s in
+            guard s.resetWhenAnswered, nghttp2_session_get_stream_remote_close(session, id) == 0 else { return }
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_NO_ERROR.rawValue)
+        }
+    }
+
+    /// `text` cut to at most `limit` UTF-8 bytes on a character boundary, marked when cut.
+    static func truncated(_ text: String, toBytes limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var kept = ""
+        var size = 0
+        for character in text {
+            size += character.utf8.count
+            if size > limit - 3 { break }
+            kept.append(character)
+        }
+        return kept + "..."
     }
 
     private func respondHTTP(_ s: ServerStream, status: Int) {
         s.answered = true
         let headers = HeaderList([(":status", "\(status)")])
-        _ = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
+        let submitted = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
+        if submitted != 0 { return reset(s, NGHTTP2_INTERNAL_ERROR) }
+        stopReading(s)
         loop.needsFlush(self)
     }
 

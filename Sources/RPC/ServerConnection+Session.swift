@@ -50,6 +50,19 @@ extension ServerConnection {
             ServerConnection.with(user) { $0.streamClosed(id) }
             return 0
         })
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, { _, frame, user in
+            guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue),
+                  frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+            ServerConnection.with(user) { $0.answerSent(frame.pointee.hd.stream_id) }
+            return 0
+        })
+        // A response or trailers nghttp2 could not send (too large a header block, say) would
+        // otherwise leave the stream open until the client's deadline: reset it instead.
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, { _, frame, _, user in
+            guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
+            ServerConnection.with(user) { $0.responseNotSent(frame.pointee.hd.stream_id) }
+            return 0
+        })
 
         var options: OpaquePointer?
         nghttp2_option_new(&options)
@@ -60,6 +73,9 @@ extension ServerConnection {
         // nghttp2 does not enforce our header list limit; the header callback does. This only
         // bounds what the HPACK decoder will hold.
         nghttp2_option_set_max_send_header_block_length(options, 64 << 10)
+        // The connection's window is handed back as calls take their messages, not as bytes
+        // arrive: a client can then have at most `connectionReceiveBudget` bytes unread here.
+        nghttp2_option_set_no_auto_window_update(options, 1)
 
         var session: OpaquePointer?
         nghttp2_session_server_new2(&session, callbacks, Unmanaged.passUnretained(self).toOpaque(), options)
@@ -74,8 +90,9 @@ extension ServerConnection {
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1),
         ]
         nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
-        // A larger connection window so that many concurrent small calls are not throttled.
-        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, 16 << 20)
+        // The connection window is the budget of unread request bytes (see above); streams get
+        // 1 MiB each, handed back as their bytes arrive, since a message is bounded on its own.
+        nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: limits.connectionReceiveBudget))
         loop.needsFlush(self)
     }
 

@@ -8,6 +8,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
     let loop: EventLoop
     let core: ServerCore
     let io: ConnectionIO
+    let peer: PeerAddress
     private unowned let owner: LoopServer
 
     var streams: [Int32: ServerStream] = [:]
@@ -18,6 +19,12 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
     var framesReceived = 0
     /// The path of the last call, whose String the next call naming the same method reuses.
     var lastPath = ""
+    /// Request bytes received that no call has taken yet (`ServerLimits.connectionReceiveBudget`):
+    /// the part of the connection's receive window not yet handed back to the client.
+    var unreadRequestBytes = 0
+    /// Streams opened so far, and when the last one closed (for the idle timeout).
+    var streamsOpened = 0
+    var lastStreamClosedAt = Clock.now()
     private var handshakeDone = false
     private var closed = false
     private var shuttingDown = false
@@ -29,10 +36,11 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
 
     var session: OpaquePointer? { io.session }
 
-    init(loop: EventLoop, core: ServerCore, stream: ByteStream, owner: LoopServer) {
+    init(loop: EventLoop, core: ServerCore, stream: ByteStream, peer: PeerAddress, owner: LoopServer) {
         self.loop = loop
         deadlines = DeadlineAlarm(loop: loop)
         self.core = core
+        self.peer = peer
         self.owner = owner
         io = ConnectionIO(loop: loop, stream: stream, maxOutbound: core.limits.maxOutboundBuffer)
     }
@@ -58,7 +66,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
         case .done:
             handshakeDone = true
             // gRPC needs HTTP/2; the ALPN callback already refused clients without h2.
-            if core.tls != nil && io.stream.negotiatedProtocol != "h2" { return close() }
+            if io.stream.isEncrypted && io.stream.negotiatedProtocol != "h2" { return close() }
             startSession()
             read()
         case .wantRead, .wantWrite:
@@ -88,7 +96,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
 
     private func scheduleHousekeeping() {
         let limits = core.limits
-        let period = min(limits.handshakeTimeout, limits.idleTimeout, limits.requestReadTimeout, .seconds(1))
+        let period = min(limits.handshakeTimeout, limits.idleTimeout, limits.firstRequestTimeout, limits.requestReadTimeout, .seconds(1))
         // Strong capture: close() cancels the timer, so it never outlives the connection.
         housekeepingTimer = loop.schedule(after: period) { [self] in
             housekeepingTimer = nil
@@ -104,7 +112,11 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
             if now &- openedAt >= Clock.nanoseconds(limits.handshakeTimeout) { close() }
             return
         }
-        if streams.isEmpty && now &- io.lastActivity >= Clock.nanoseconds(limits.idleTimeout) {
+        // Idle is measured from the last call, not the last byte: PINGs do not keep a
+        // connection that makes no calls.
+        let idle = streamsOpened == 0 ? now &- openedAt >= Clock.nanoseconds(limits.firstRequestTimeout)
+                                      : now &- lastStreamClosedAt >= Clock.nanoseconds(limits.idleTimeout)
+        if streams.isEmpty && idle {
             goAway()
             flush()
             close()
@@ -113,9 +125,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
         // A request must arrive whole within the read timeout (slow-loris defence).
         let readTimeout = Clock.nanoseconds(limits.requestReadTimeout)
         for s in streams.values where !s.answered && !s.dispatched && now &- s.openedAt >= readTimeout {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), s.id, NGHTTP2_CANCEL.rawValue)
-            s.answered = true
-            loop.needsFlush(self)
+            reset(s, NGHTTP2_CANCEL)
         }
     }
 
@@ -156,7 +166,10 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
         closed = true
         if let housekeepingTimer { loop.cancel(housekeepingTimer) }
         deadlines.stop()
-        for s in streams.values { cancelCall(s) }
+        for s in streams.values {
+            cancelCall(s)
+            releaseHeldBytes(s)
+        }
         streams.removeAll()
         io.close()
         owner.connectionClosed(self)

@@ -14,8 +14,14 @@ final class ServerStream {
     /// HTTP/2's measure of the header list: name + value + 32 per field.
     var headerListSize = 0
     var body: [UInt8] = []
+    /// Bytes received that still count against the connection's window (see `handBack`).
+    var unreadBytes = 0
+    /// Bytes counted against the server's `serverReceiveBudget` until the call ends.
+    var heldBytes = 0
     /// Set once a response (or an error) is submitted; later events for the call are ignored.
     var answered = false
+    /// Answered before the request was read: reset the stream once the answer is sent.
+    var resetWhenAnswered = false
     /// The handler is running.
     var dispatched = false
     var task: Task<Void, Never>?

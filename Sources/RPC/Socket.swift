@@ -75,12 +75,36 @@ enum Socket {
         return address
     }
 
-    /// Accepts one pending connection, already non-blocking; nil when none is waiting.
-    static func accept(_ listener: Int32) -> Int32? {
-        let fd = CLinux_accept4(listener, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
-        guard fd >= 0 else { return nil }
-        setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
-        return fd
+    enum Accepted {
+        case connection(Int32, PeerAddress)
+        /// Nothing is waiting.
+        case none
+        /// The process or system is out of descriptors or memory: accepting again at once
+        /// would fail the same way.
+        case exhausted(Int32)
+    }
+
+    /// Accepts one pending connection, already non-blocking.
+    static func accept(_ listener: Int32) -> Accepted {
+        while true {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    CLinux_accept4(listener, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd >= 0 {
+                setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY)
+                return .connection(fd, PeerAddress(ipv4: UInt32(bigEndian: address.sin_addr.s_addr)))
+            }
+            switch errno {
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(errno)
+            // A connection that went away while queued, or a signal: the next one may be fine.
+            case ECONNABORTED, EINTR, EPROTO, EPERM: continue
+            default: return .none
+            }
+        }
     }
 
     /// Starts a non-blocking connect; completion shows as the socket becoming writable.
@@ -118,6 +142,20 @@ enum Socket {
         }
     }
 
+    /// Raises this process's soft limit on open descriptors to its hard limit (connections
+    /// are descriptors); returns the limit now in force.
+    @discardableResult
+    static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> IOResult {
         while true {
             let n = send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
@@ -125,5 +163,14 @@ enum Socket {
             if errno == EINTR { continue }
             return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .closed
         }
+    }
+}
+
+/// A client's IPv4 address, the unit of `ServerLimits.maxConnectionsPerPeer`.
+struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
+    let ipv4: UInt32
+
+    var description: String {
+        "\(ipv4 >> 24).\(ipv4 >> 16 & 0xFF).\(ipv4 >> 8 & 0xFF).\(ipv4 & 0xFF)"
     }
 }

@@ -21,23 +21,32 @@ public final class TLSContext: @unchecked Sendable {
     // Immutable after init; OpenSSL contexts may be shared by threads once configured.
     let context: OpaquePointer
     let isServer: Bool
+    /// The name a client checks the server's certificate for, when not the host it dials.
     let serverName: String?
+    let verifiesPeer: Bool
 
-    private init(context: OpaquePointer, isServer: Bool, serverName: String?) {
+    private init(context: OpaquePointer, isServer: Bool, serverName: String?, verifiesPeer: Bool = false) {
         self.context = context
         self.isServer = isServer
         self.serverName = serverName
+        self.verifiesPeer = verifiesPeer
     }
 
     deinit { SSL_CTX_free(context) }
 
-    /// A server context from PEM files; offers only HTTP/2 (`h2`) through ALPN.
+    /// TLS 1.2 suites HTTP/2 allows (RFC 9113 section 9.2.2): ephemeral ECDH key exchange and
+    /// AEAD ciphers only. TLS 1.3's suites all qualify.
+    static let http2CipherList = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+    /// A server context from PEM files; offers only HTTP/2 (`h2`) through ALPN, TLS 1.3 and
+    /// TLS 1.2 with the suites HTTP/2 allows.
     public static func server(certificateFile: String, keyFile: String) throws -> TLSContext {
         guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw TLSError("SSL_CTX_new") }
         let tls = TLSContext(context: ctx, isServer: true, serverName: nil)
         _ = COpenSSL_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
         _ = COpenSSL_SSL_CTX_set_options(ctx, COpenSSL_options_server())
         _ = COpenSSL_SSL_CTX_set_mode(ctx, COpenSSL_mode_partial_write())
+        guard SSL_CTX_set_cipher_list(ctx, http2CipherList) == 1 else { throw TLSError("cannot restrict TLS 1.2 ciphers") }
         guard SSL_CTX_use_certificate_chain_file(ctx, certificateFile) == 1 else {
             throw TLSError("cannot load certificate '\(certificateFile)'")
         }
@@ -60,13 +69,16 @@ public final class TLSContext: @unchecked Sendable {
         return tls
     }
 
-    /// A client context; verifies the server against `trustedCertificates` (a PEM file), or
-    /// the system store when nil, unless `verify` is false.
+    /// A client context; verifies the server's certificate chain against `trustedCertificates`
+    /// (a PEM file), or the system store when nil, and its name: `serverName` when given,
+    /// else the host the client connects to (a DNS name or an IP address). `verify: false`
+    /// checks neither (for tests against throwaway certificates only).
     public static func client(trustedCertificates: String? = nil, verify: Bool = true, serverName: String? = nil) throws -> TLSContext {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw TLSError("SSL_CTX_new") }
-        let tls = TLSContext(context: ctx, isServer: false, serverName: serverName)
+        let tls = TLSContext(context: ctx, isServer: false, serverName: serverName, verifiesPeer: verify)
         _ = COpenSSL_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
         _ = COpenSSL_SSL_CTX_set_mode(ctx, COpenSSL_mode_partial_write())
+        guard SSL_CTX_set_cipher_list(ctx, http2CipherList) == 1 else { throw TLSError("cannot restrict TLS 1.2 ciphers") }
         if verify {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
             if let trustedCertificates {
@@ -92,17 +104,34 @@ final class TLSStream: ByteStream {
     private let ssl: OpaquePointer
     private var closed = false
 
-    init(fd: Int32, context: TLSContext) throws {
+    /// A server side, or a client side that expects `host`'s certificate (unless the
+    /// context names another).
+    init(fd: Int32, context: TLSContext, host: String? = nil) throws {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new") }
+        if !context.isServer, let name = context.serverName ?? host {
+            do {
+                try Self.expect(name, ssl: ssl, verify: context.verifiesPeer)
+            } catch {
+                SSL_free(ssl)
+                throw error
+            }
+        }
         self.fd = fd
         self.ssl = ssl
         SSL_set_fd(ssl, fd)
-        if context.isServer {
-            SSL_set_accept_state(ssl)
-        } else {
-            if let name = context.serverName { _ = COpenSSL_SSL_set_tlsext_host_name(ssl, name) }
-            SSL_set_connect_state(ssl)
-        }
+        if context.isServer { SSL_set_accept_state(ssl) } else { SSL_set_connect_state(ssl) }
+    }
+
+    /// Sets up a client connection to check that the certificate is `name`'s: a DNS name
+    /// (also sent as SNI) or an IP address (matched against the certificate's IP entries;
+    /// SNI carries no addresses).
+    private static func expect(_ name: String, ssl: OpaquePointer, verify: Bool) throws {
+        var address = in6_addr()
+        let isAddress = inet_pton(AF_INET, name, &address) == 1 || inet_pton(AF_INET6, name, &address) == 1
+        if !isAddress { _ = COpenSSL_SSL_set_tlsext_host_name(ssl, name) }
+        guard verify else { return }
+        let checked = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name) : SSL_set1_host(ssl, name)
+        guard checked == 1 else { throw TLSError("cannot check the server's certificate for '\(name)'") }
     }
 
     deinit {
@@ -116,7 +145,11 @@ final class TLSStream: ByteStream {
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ: return .wantRead
         case SSL_ERROR_WANT_WRITE: return .wantWrite
-        default: return .failed(TLSError("TLS handshake failed").description)
+        default:
+            // A certificate refused says why (expired, untrusted, issued for another name).
+            let verdict = SSL_get_verify_result(ssl)
+            let reason = verdict == X509_V_OK ? "TLS handshake failed" : "TLS handshake failed: \(String(cString: X509_verify_cert_error_string(verdict)))"
+            return .failed(TLSError(reason).description)
         }
     }
 
@@ -139,6 +172,8 @@ final class TLSStream: ByteStream {
             return .closed
         }
     }
+
+    var isEncrypted: Bool { true }
 
     var negotiatedProtocol: String? {
         var data: UnsafePointer<UInt8>?

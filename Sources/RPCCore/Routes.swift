@@ -34,10 +34,16 @@ public struct UnaryRoute: Sendable {
     /// Bytes reserved in front of every response message: gRPC's length prefix.
     public static let responseHeadroom = 5
 
+    /// Decides, from the request's metadata alone, whether the call may go on: an error
+    /// refuses it when its headers arrive, before any of its body is buffered or decoded.
+    public typealias Admission = @Sendable (Metadata) -> RPCError?
+
     public var path: String
     public var handle: Handler
     /// Set for routes made from a `CallbackHandler`; the server then calls it rather than `handle`.
     public var handleWithCallback: CallbackHandler?
+    /// Checked when the headers are complete (credentials); nil admits every call.
+    public var admit: Admission?
 
     public init(path: String, handle: @escaping Handler) {
         self.path = path
@@ -52,6 +58,13 @@ public struct UnaryRoute: Sendable {
                 callback(bytes, context) { respond in continuation.resume(with: Result { try respond() }) }
             }
         }
+    }
+
+    /// This route with `admit` checked before each call's body is read.
+    public func admitting(_ admit: @escaping Admission) -> UnaryRoute {
+        var route = self
+        route.admit = admit
+        return route
     }
 }
 

@@ -170,7 +170,7 @@ def test_compressed_message_is_refused(interop_pb2, h2c_server):
 
 
 def test_idle_and_silent_connections_are_closed(interop_pb2):
-    server = RunningServer("--idle-timeout-ms", "300", "--handshake-timeout-ms", "300")
+    server = RunningServer("--idle-timeout-ms", "300", "--first-request-timeout-ms", "300", "--handshake-timeout-ms", "300")
     try:
         # Silent: never sends the preface.
         silent = socket.create_connection(("127.0.0.1", server.port), timeout=5)
@@ -178,10 +178,29 @@ def test_idle_and_silent_connections_are_closed(interop_pb2):
         assert wait_closed(silent, timeout=3)
         assert time.monotonic() - started < 2
         silent.close()
-        # Idle: a proper HTTP/2 connection that then does nothing gets GOAWAY and a close.
+        # Unused: a proper HTTP/2 connection that never opens a stream gets GOAWAY and a close.
         client = RawClient(server.port)
         client.start()
         assert client.pump(connection_over, timeout=3)
+        assert any(isinstance(e, h2.events.ConnectionTerminated) for e in client.events)
+        client.close()
+        # Idle: one call, then nothing; PINGs do not count as use.
+        client = RawClient(server.port)
+        client.start()
+        stream = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream, client.request_headers(), end_stream=False)
+        client.conn.send_data(stream, grpc_message(b""), end_stream=True)
+        client.flush()
+        assert client.pump(stream_ended(stream))
+        assert client.headers_of(stream).get("grpc-status") == "0"
+        started = time.monotonic()
+        for _ in range(10):
+            client.conn.ping(b"12345678")
+            client.flush()
+            if client.pump(connection_over, timeout=0.1):
+                break
+        assert client.pump(connection_over, timeout=3)
+        assert time.monotonic() - started < 2
         assert any(isinstance(e, h2.events.ConnectionTerminated) for e in client.events)
         client.close()
         assert_server_answers(interop_pb2, server.port)

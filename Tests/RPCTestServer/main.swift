@@ -8,12 +8,13 @@ import RPCTestSupport
 /// shutdown on SIGTERM or SIGINT.
 ///
 ///     rpc-test-server [--port N] [--tls-cert FILE --tls-key FILE] [--max-receive BYTES]
-///                     [--idle-timeout-ms N] [--grace-ms N] [--handlers tasks|callbacks]
+///                     [--idle-timeout-ms N] [--first-request-timeout-ms N] [--handshake-timeout-ms N]
+///                     [--grace-ms N] [--handlers tasks|callbacks]
 ///
 /// `--handlers callbacks` mounts TestService as callback routes that answer from another
 /// thread, the way badged's RecordActivity answers from its commit thread.
 
-TerminationSignals.install()
+Signals.install()
 
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()
@@ -24,6 +25,7 @@ while let name = arguments.popFirst(), name.hasPrefix("--"), let value = argumen
 var configuration = ServerConfiguration(port: Int(options["port"] ?? "0") ?? 0)
 if let max = options["max-receive"].flatMap(Int.init) { configuration.limits.maxReceiveMessageSize = max }
 if let idle = options["idle-timeout-ms"].flatMap(Int.init) { configuration.limits.idleTimeout = .milliseconds(idle) }
+if let first = options["first-request-timeout-ms"].flatMap(Int.init) { configuration.limits.firstRequestTimeout = .milliseconds(first) }
 if let handshake = options["handshake-timeout-ms"].flatMap(Int.init) { configuration.limits.handshakeTimeout = .milliseconds(handshake) }
 if let certificate = options["tls-cert"], let key = options["tls-key"] {
     configuration.tls = try TLSContext.server(certificateFile: certificate, keyFile: key)
@@ -49,7 +51,7 @@ let routes = testRoutes + HealthService(services: [TestServicePaths.service]).ro
 let server = try GRPCServer(configuration: configuration, routes: routes)
 StandardOutput.line("listening on 127.0.0.1:\(server.port)")
 
-let signal = await TerminationSignals.next()
+let signal = await Signals.next()
 StandardOutput.line("signal \(signal): shutting down")
 await server.shutdown(grace: grace)
 StandardOutput.line("stopped")

@@ -1,6 +1,6 @@
 import COpenSSL
 
-/// HMAC-SHA256 from OpenSSL, for signed tokens.
+/// HMAC-SHA256 from OpenSSL, for signed tokens (and the webhooks' signatures to come).
 public enum HMACSHA256 {
     public static func mac(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
