@@ -11,11 +11,11 @@ extension BadgeLedger {
             var after = before
             if let tier { after.tier = tier }
             if let badgesEnabled { after.badgesEnabled = badgesEnabled }
-            s.organizations[id] = after
+            s.organizations[BytewiseKey(id)] = after
             var writes: [LedgerWrite] = [.organization(after)]
             var awarded = 0
             if after.badgesAvailable && !before.badgesAvailable {
-                for key in s.users.keys.filter({ $0.org == id }).sorted() {
+                for key in s.users.keys.filter({ $0.org.bytewiseEquals(id) }).sorted() {
                     var changes = Changes()
                     self.evaluator.settleDueSessions(&s.users[key]!, organization: after, now: now, changes: &changes)
                     let earned = self.evaluator.awardAllEarned(&s.users[key]!, organization: after, now: now, backfilled: false)
@@ -35,15 +35,16 @@ extension BadgeLedger {
         if p.programID.isEmpty { throw LedgerError.invalidArgument("program_id is required") }
         if p.role.isEmpty { throw LedgerError.invalidArgument("role is required (mentor, mentee, agent, reviewer, ...)") }
         return try await commit(.user(UserKey(org: p.organizationID, user: p.userID))) { s in
-            var list = s.participants[p.organizationID]?[p.userID] ?? []
+            let (org, user) = (BytewiseKey(p.organizationID), BytewiseKey(p.userID))
+            var list = s.participants[org]?[user] ?? []
             var created = false
-            if let index = list.firstIndex(where: { $0.programID == p.programID && $0.role == p.role }) {
+            if let index = list.firstIndex(where: { $0.programID.bytewiseEquals(p.programID) && $0.role.bytewiseEquals(p.role) }) {
                 list[index] = p
             } else {
                 list.append(p)
                 created = true
             }
-            s.participants[p.organizationID, default: [:]][p.userID] = list
+            s.participants[org, default: [:]][user] = list
             return (created, [.participant(p)])
         }
     }

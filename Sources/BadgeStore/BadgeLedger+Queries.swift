@@ -65,7 +65,7 @@ extension BadgeLedger {
     /// A user's awards (from `user`, their current state) and certificates, newest first.
     func achievementList(_ s: LedgerState, _ key: UserKey, _ user: UserState) -> [Achievement] {
         var list: [Achievement] = user.awards.values.compactMap { catalog.earned($0).map(Achievement.award) }
-        list += (s.certificatesByUser[key] ?? []).compactMap { s.certificates[$0].map(Achievement.certificate) }
+        list += (s.certificatesByUser[key] ?? []).compactMap { s.certificates[BytewiseKey($0)].map(Achievement.certificate) }
         return list.sorted { $0.sortKey > $1.sortKey }
     }
 
@@ -75,18 +75,22 @@ extension BadgeLedger {
         return try await commit(.user(key)) { s in
             try self.requireBadges(s, org)
             var writes: [LedgerWrite] = []
-            var state = s.users[key] ?? UserState()
-            for badgeID in all ? Array(state.awards.keys) : badgeIDs {
-                guard var award = state.awards[badgeID], !award.seen else { continue }
-                award.seen = true
-                state.awards[badgeID] = award
-                writes.append(.awardSeen(org: org, user: user, badgeID: badgeID))
+            // A user with nothing stored has nothing to mark, and gets no state from asking.
+            if var state = s.users[key] {
+                // Named badges are found in the catalog first, byte for byte; unknown ones are skipped.
+                let named = all ? Array(state.awards.keys) : badgeIDs.compactMap { self.catalog.badge($0)?.id }
+                for badgeID in named {
+                    guard var award = state.awards[badgeID], !award.seen else { continue }
+                    award.seen = true
+                    state.awards[badgeID] = award
+                    writes.append(.awardSeen(org: org, user: user, badgeID: badgeID))
+                }
+                if !writes.isEmpty { s.users[key] = state }
             }
-            s.users[key] = state
             for id in all ? (s.certificatesByUser[key] ?? []) : certificateIDs {
-                guard var certificate = s.certificates[id], certificate.organizationID == org, certificate.userID == user, !certificate.seen else { continue }
+                guard var certificate = s.certificates[BytewiseKey(id)], certificate.belongs(to: key), !certificate.seen else { continue }
                 certificate.seen = true
-                s.certificates[id] = certificate
+                s.certificates[BytewiseKey(id)] = certificate
                 writes.append(.certificateSeen(id: id))
             }
             return (writes.count, writes)

@@ -27,28 +27,30 @@ extension BadgeLedger {
     /// given) in the badge's role for role-specific badges; and, across programs, anyone who
     /// earned it or has it in progress even if never registered.
     private func eligibleUsers(_ s: LedgerState, org: String, badge: Badge, program: String?) -> [String] {
-        var users = Set((s.participants[org] ?? [:]).compactMap { user, registrations in
-            registrations.contains { (program == nil || $0.programID == program) && (badge.criterion.role == nil || $0.role == badge.criterion.role) } ? user : nil
+        var users = Set((s.participants[BytewiseKey(org)] ?? [:]).compactMap { user, registrations in
+            registrations.contains {
+                (program.map($0.programID.bytewiseEquals) ?? true) && (badge.criterion.role.map($0.role.bytewiseEquals) ?? true)
+            } ? user : nil
         })
         if program == nil {
-            for (key, state) in s.users where key.org == org && (state.hasEarned(badge.id) || state.count(badge.counterKey) > 0) {
-                users.insert(key.user)
+            for (key, state) in s.users where key.org.bytewiseEquals(org) && (state.hasEarned(badge.id) || state.count(badge.counterKey) > 0) {
+                users.insert(BytewiseKey(key.user))
             }
         }
-        return users.sorted()
+        return users.sorted().map(\.string)
     }
 
     public func listBadges(org: String, program: String? = nil) async throws -> [BadgeSummary] {
         try await read(.organization(org)) { s in
             try self.requireBadges(s, org)
             // Each user's current state once, not once per badge.
-            var states: [String: UserState] = [:]
+            var states: [BytewiseKey: UserState] = [:]
             return self.catalog.badges.map { badge in
                 var summary = BadgeSummary(badge: badge, eligible: 0, earned: 0, inProgress: 0)
                 for user in self.eligibleUsers(s, org: org, badge: badge, program: program) {
                     summary.eligible += 1
-                    let state = states[user] ?? self.currentState(s, UserKey(org: org, user: user))
-                    states[user] = state
+                    let state = states[BytewiseKey(user)] ?? self.currentState(s, UserKey(org: org, user: user))
+                    states[BytewiseKey(user)] = state
                     if state.hasEarned(badge.id) {
                         summary.earned += 1
                     } else if state.count(badge.counterKey) > 0 {
@@ -84,7 +86,7 @@ extension BadgeLedger {
             func rank(_ r: BadgeReportRow) -> Int {
                 switch r.status { case .earned: return 0; case .inProgress: return 1; case .eligible: return 2 }
             }
-            return rows.sorted { (rank($0), $0.userID) < (rank($1), $1.userID) }
+            return rows.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.userID.bytewiseLess(than: $1.userID) }
         }
     }
 }

@@ -17,6 +17,9 @@ public struct LedgerOptions: Sendable {
     public var maxBatch = 20_000
     /// PostgreSQL: connections in the pool, each committing one batch at a time.
     public var postgresConnections = 4
+    /// Where store failures are reported (commits failing and recovering, PostgreSQL errors
+    /// with their SQLSTATE).
+    public var log = StoreLog()
 
     public init() {}
 }
@@ -66,6 +69,9 @@ public final class BadgeLedger: Sendable {
             ((), Self.applyCatalog(catalog, evaluator: evaluator, state: &s, now: now))
         }
     }
+
+    /// Why the store cannot commit now, or nil while it can; Health answers NOT_SERVING meanwhile.
+    public var commitFailure: String? { store.commitFailure }
 
     /// Stops the store after it has written everything queued.
     public func close() {
@@ -176,11 +182,15 @@ public final class BadgeLedger: Sendable {
 
     /// Counts the sessions whose time has passed (the background sweeper calls this); returns
     /// how many users changed. Queries are right before it runs too.
+    ///
+    /// While the store cannot commit, each sweep also writes a probe row, so that the store
+    /// notices it can commit again (and Health says so) without waiting for a client's write.
     @discardableResult
     public func sweep() async throws -> Int {
         let now = clock.now()
+        let probing = store.commitFailure != nil
         return try await store.write(.dueSessions(now)) { s in
-            var writes: [LedgerWrite] = []
+            var writes: [LedgerWrite] = probing ? [.probe] : []
             let due = s.dueSessions.popDue(now)
             for key in due.sorted() where s.users[key] != nil {
                 var changes = Changes()

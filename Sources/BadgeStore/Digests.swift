@@ -33,10 +33,17 @@ public struct OutboxEntry: Sendable, Hashable {
     var key: OutboxKey { OutboxKey(org: org, user: user, period: period) }
 }
 
+/// One period of one user's digests, its ids compared byte for byte (see `BytewiseKey`).
 struct OutboxKey: Hashable, Sendable {
-    var org: String
-    var user: String
+    var org: BytewiseKey
+    var user: BytewiseKey
     var period: String
+
+    init(org: String, user: String, period: String) {
+        self.org = BytewiseKey(org)
+        self.user = BytewiseKey(user)
+        self.period = period
+    }
 }
 
 /// The contents of a digest: who it is for and what they earned since the last one.
@@ -93,7 +100,7 @@ extension BadgeLedger {
                         displayName: s.displayName(of: key),
                         awards: user.awards.values.filter { $0.awardedAt > record.lastDigestAt && $0.awardedAt <= dueAt }
                             .sorted { ($0.awardedAt, $0.badgeID) < ($1.awardedAt, $1.badgeID) }.compactMap(self.catalog.earned),
-                        certificates: (s.certificatesByUser[key] ?? []).compactMap { s.certificates[$0] }
+                        certificates: (s.certificatesByUser[key] ?? []).compactMap { s.certificates[BytewiseKey($0)] }
                             .filter { $0.issuedAt > record.lastDigestAt && $0.issuedAt <= dueAt })
                     var entry = OutboxEntry(org: key.org, user: key.user, period: period, dueAt: dueAt, state: .empty,
                                             recipient: record.subscription.email, subject: "", text: "", html: "",

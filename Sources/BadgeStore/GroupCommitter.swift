@@ -18,36 +18,48 @@ final class GroupCommitter: @unchecked Sendable {
     private struct Queue {
         var pending: [Operation] = []
         var stopping = false
-        /// Set when a commit failed: memory and disk may differ, so nothing more is accepted.
-        var failure: (any Error)?
+        /// Set when memory could not be brought back to what is on disk after a failed
+        /// commit: nothing more is accepted (see `restoreState`).
+        var fatal: (any Error)?
     }
 
     /// Written only by the committer thread; read under its lock by others.
     private let state: PlainMutex<LedgerState>
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
+    /// Reads the state back from disk, after a failed commit left memory ahead of it.
+    private let reload: () throws -> LedgerState
+    private let log: StoreLog
     private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int
     private let finished = Mutex(false)
+    /// Why the last commit failed, until one succeeds (Health reports it).
+    private let failure = Mutex<String?>(nil)
 
     /// Transactions committed and writes in them, for the benchmark's report.
     let transactions = Atomic<Int>(0)
     let writesCommitted = Atomic<Int>(0)
 
     /// `maxBatch`: most operations in one transaction.
-    init(writer: SQLiteWriter, state: PlainMutex<LedgerState>, maxBatch: Int = 20_000) {
+    init(writer: SQLiteWriter, state: PlainMutex<LedgerState>, maxBatch: Int = 20_000, log: StoreLog,
+         reload: @escaping () throws -> LedgerState) {
         self.writer = writer
         self.state = state
         self.maxBatch = maxBatch
+        self.log = log
+        self.reload = reload
         Wakeup.startThread(named: "committer") { self.run() }
     }
+
+    /// Why commits fail now (disk full, say), or nil while they succeed.
+    var commitFailure: String? { failure.withLock { $0 } }
 
     /// Queues `operation`; it runs on the committer thread, in the order of enqueueing, and
     /// its answer once its writes are durable.
     func enqueue(_ operation: @escaping Operation, rejected: (any Error) -> Void) {
         let refusal: (any Error)? = queue.withLock { q in
-            if let failure = q.failure { return failure }
+            if let fatal = q.fatal { return fatal }
             if q.stopping { return LedgerError.unavailable("the store is closing") }
             q.pending.append(operation)
             return nil
@@ -86,7 +98,9 @@ final class GroupCommitter: @unchecked Sendable {
                         answers.append(applied.answer)
                     }
                 }
-                let result = commit(writes)
+                // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
+                let result = writes.isEmpty ? .success(()) : commit(writes)
+                if case .failure = result { restoreState() }
                 for answer in answers { answer(result) }
                 batch.removeAll(keepingCapacity: true)
                 writes.removeAll(keepingCapacity: true)
@@ -111,11 +125,30 @@ final class GroupCommitter: @unchecked Sendable {
                 try? writer.rollback.run()
                 throw error
             }
+            if failure.withLock({ $0 }) != nil {
+                failure.withLock { $0 = nil }
+                log.write("the store commits again", [:])
+            }
             return .success(())
         } catch {
-            let failure = LedgerError.storeFailed("\(error)")
-            queue.withLock { $0.failure = failure }
-            return .failure(failure)
+            let reason = (error as? SQLiteError)?.message ?? "\(error)"
+            if failure.withLock({ $0 }) == nil { log.write("the store cannot commit", ["error": "\(error)"]) }
+            failure.withLock { $0 = reason }
+            return .failure(LedgerError.unavailable("the store could not commit (\(reason)); nothing of this call was kept; retry later"))
+        }
+    }
+
+    /// After a failed commit the batch's changes are in memory but not on disk: read the
+    /// state back from disk (under the lock, so that no read sees them meanwhile). Costs a
+    /// load of the whole store, as at start; only a failing disk pays it.
+    private func restoreState() {
+        state.withLock { s in
+            do {
+                s = try reload()
+            } catch {
+                log.write("the store's memory could not be restored after a failed commit; restart the server", ["error": "\(error)"])
+                queue.withLock { $0.fatal = LedgerError.storeFailed("memory and disk disagree after a failed commit: \(error)") }
+            }
         }
     }
 }

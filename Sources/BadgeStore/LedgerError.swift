@@ -7,10 +7,10 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case notFound(String)
     case invalidArgument(String)
     case permissionDenied(String)
-    /// Closing, or PostgreSQL out of reach: UNAVAILABLE.
+    /// Closing, a commit that failed (disk full), PostgreSQL out of reach: UNAVAILABLE, and
+    /// nothing of the call was kept. Writes succeed again once the store can commit.
     case unavailable(String)
-    /// A commit failed: INTERNAL. SQLite's ledger then accepts nothing more until restarted
-    /// (memory and disk may differ); PostgreSQL's keeps no state to disagree, and goes on.
+    /// The store refused one operation's changes for a reason of its own (logged): INTERNAL.
     case storeFailed(String)
 
     public var description: String {
@@ -18,7 +18,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .badgesUnavailable(let m), .notFound(let m), .invalidArgument(let m), .permissionDenied(let m), .unavailable(let m):
             return m
         case .storeFailed(let m):
-            return "the store failed: \(m)"
+            return m
         }
     }
 }

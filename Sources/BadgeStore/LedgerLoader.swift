@@ -6,11 +6,11 @@ enum LedgerLoader {
         var s = LedgerState()
         try db.prepare("SELECT org_id, tier, badges_enabled FROM organizations").query { row in
             let id = row.text(0)
-            s.organizations[id] = Organization(id: id, tier: Tier(rawValue: Int(row.int(1))) ?? .unspecified, badgesEnabled: row.int(2) != 0)
+            s.organizations[BytewiseKey(id)] = Organization(id: id, tier: Tier(rawValue: Int(row.int(1))) ?? .unspecified, badgesEnabled: row.int(2) != 0)
         }
         try db.prepare("SELECT org_id, user_id, program_id, role, display_name FROM participants").query { row in
             let p = Participant(organizationID: row.text(0), userID: row.text(1), programID: row.text(2), role: row.text(3), displayName: row.text(4))
-            s.participants[p.organizationID, default: [:]][p.userID, default: []].append(p)
+            s.participants[BytewiseKey(p.organizationID), default: [:]][BytewiseKey(p.userID), default: []].append(p)
         }
         // Counters, sessions and features: the event log replayed, each event at the time it
         // was recorded, exactly as it was evaluated then (awards come from their own table).
@@ -41,13 +41,13 @@ enum LedgerLoader {
         try db.prepare("SELECT id, org_id, user_id, title, text, issuer, issued_at, seen FROM certificates ORDER BY issued_at").query { row in
             let c = Certificate(id: row.text(0), organizationID: row.text(1), userID: row.text(2), title: row.text(3), text: row.text(4),
                                 issuer: row.text(5), issuedAt: Instant(milliseconds: row.int(6)), seen: row.int(7) != 0)
-            s.certificates[c.id] = c
+            s.certificates[BytewiseKey(c.id)] = c
             s.certificatesByUser[UserKey(org: c.organizationID, user: c.userID), default: []].append(c.id)
         }
         try db.prepare("SELECT token, org_id, user_id, badge_id, created_at, revoked FROM share_links").query { row in
             let l = ShareLink(token: row.text(0), organizationID: row.text(1), userID: row.text(2), badgeID: row.text(3),
                               createdAt: Instant(milliseconds: row.int(4)), revoked: row.int(5) != 0)
-            s.shareLinks[l.token] = l
+            s.shareLinks[BytewiseKey(l.token)] = l
         }
         try db.prepare("""
             SELECT org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email, created_at, last_digest_at, last_period_due

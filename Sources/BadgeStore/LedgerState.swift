@@ -1,6 +1,7 @@
 import Badges
 
-/// A user of an organization: the key of everything per user.
+/// A user of an organization: the key of everything per user. Ids compare byte for byte
+/// (see `BytewiseKey`), so that look-alike ids stay two users, or two organizations.
 struct UserKey: Hashable, Sendable, Comparable {
     let org: String
     let user: String
@@ -11,12 +12,14 @@ struct UserKey: Hashable, Sendable, Comparable {
         hash = hashOfPair(org, user)
     }
 
-    static func == (a: UserKey, b: UserKey) -> Bool { a.hash == b.hash && a.org == b.org && a.user == b.user }
+    static func == (a: UserKey, b: UserKey) -> Bool { a.hash == b.hash && a.org.bytewiseEquals(b.org) && a.user.bytewiseEquals(b.user) }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-    static func < (a: UserKey, b: UserKey) -> Bool { (a.org, a.user) < (b.org, b.user) }
+    static func < (a: UserKey, b: UserKey) -> Bool {
+        a.org.bytewiseEquals(b.org) ? a.user.bytewiseLess(than: b.user) : a.org.bytewiseLess(than: b.org)
+    }
 }
 
-/// The idempotency key of an event.
+/// The idempotency key of an event, byte for byte like `UserKey`.
 struct EventKey: Hashable, Sendable {
     let org: String
     let eventID: String
@@ -27,8 +30,15 @@ struct EventKey: Hashable, Sendable {
         hash = hashOfPair(org, eventID)
     }
 
-    static func == (a: EventKey, b: EventKey) -> Bool { a.hash == b.hash && a.org == b.org && a.eventID == b.eventID }
+    static func == (a: EventKey, b: EventKey) -> Bool { a.hash == b.hash && a.org.bytewiseEquals(b.org) && a.eventID.bytewiseEquals(b.eventID) }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}
+
+extension Certificate {
+    /// Whether the certificate was issued to this user (ids byte for byte).
+    func belongs(to key: UserKey) -> Bool {
+        organizationID.bytewiseEquals(key.org) && userID.bytewiseEquals(key.user)
+    }
 }
 
 /// Which of `1 << bits` shards a key with this hash belongs to: its high bits, as the shard's
@@ -42,21 +52,22 @@ func shard(ofHash hash: Int, bits: Int) -> Int {
 /// where it read both strings (out of cache, for millions of event ids) each time.
 private func hashOfPair(_ a: String, _ b: String) -> Int {
     var hasher = Hasher()
-    hasher.combine(a)
-    hasher.combine(b)
+    a.hashBytes(into: &hasher)
+    b.hashBytes(into: &hasher)
     return hasher.finalize()
 }
 
 /// Everything the ledger knows, in memory: the store's tables, materialized. Evaluation and
 /// queries read only this; the store is written behind it and read only at start.
 struct LedgerState: Sendable {
-    var organizations: [String: Organization] = [:]
-    var participants: [String: [String: [Participant]]] = [:]
+    var organizations: [BytewiseKey: Organization] = [:]
+    /// By organization, then user.
+    var participants: [BytewiseKey: [BytewiseKey: [Participant]]] = [:]
     var users: [UserKey: UserState] = [:]
     var eventIDs = EventKeySet()
-    var certificates: [String: Certificate] = [:]
+    var certificates: [BytewiseKey: Certificate] = [:]
     var certificatesByUser: [UserKey: [String]] = [:]
-    var shareLinks: [String: ShareLink] = [:]
+    var shareLinks: [BytewiseKey: ShareLink] = [:]
     var digests: [UserKey: DigestRecord] = [:]
     var outbox: [OutboxKey: OutboxEntry] = [:]
     /// Scheduled sessions by end time, for the sweeper (entries may be stale; settling skips them).
@@ -65,14 +76,18 @@ struct LedgerState: Sendable {
     var catalogVersion = 0
 
     func organization(_ id: String) -> Organization {
-        organizations[id] ?? Organization(id: id)
+        organizations[BytewiseKey(id)] ?? Organization(id: id)
     }
 
-    func roles(of key: UserKey) -> Set<String> {
-        Set((participants[key.org]?[key.user] ?? []).map(\.role))
+    func registrations(of key: UserKey) -> [Participant] {
+        participants[BytewiseKey(key.org)]?[BytewiseKey(key.user)] ?? []
+    }
+
+    func roles(of key: UserKey) -> Set<BytewiseKey> {
+        Set(registrations(of: key).map { BytewiseKey($0.role) })
     }
 
     func displayName(of key: UserKey) -> String {
-        participants[key.org]?[key.user]?.first { !$0.displayName.isEmpty }?.displayName ?? key.user
+        registrations(of: key).first { !$0.displayName.isEmpty }?.displayName ?? key.user
     }
 }

@@ -22,6 +22,20 @@ enum LedgerScope: Sendable {
     case digests(dueSince: Instant?)
     /// The applied catalog version; every user too when `version` is newer (a backfill).
     case catalog(version: Int)
+
+    /// What the scope names, for a log line about an operation that failed.
+    var summary: String {
+        switch self {
+        case .event(let e): return "event '\(e.eventID)' of user '\(e.userID)' in organization '\(e.organizationID)'"
+        case .events(let events): return "a batch of \(events.count) events"
+        case .user(let key): return "user '\(key.user)' of organization '\(key.org)'"
+        case .organization(let id): return "organization '\(id)'"
+        case .shareLink: return "a share link"
+        case .dueSessions: return "sessions due"
+        case .digests: return "digests"
+        case .catalog(let version): return "catalog version \(version)"
+        }
+    }
 }
 
 /// Where the ledger's state lives. Operations are written once, as functions of a
@@ -34,8 +48,19 @@ protocol LedgerStore: Sendable {
                             completion: @escaping @Sendable (Result<T, any Error>) -> Void)
     /// Runs `body` on a consistent view of the state in `scope`.
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T
+    /// Why writes fail now (a full disk, PostgreSQL out of reach), or nil while they commit.
+    var commitFailure: String? { get }
     /// Finishes what is queued and releases the store.
     func close()
+}
+
+/// Where a store reports what an operator should hear about: a message and its fields.
+public struct StoreLog: Sendable {
+    public var write: @Sendable (_ message: String, _ fields: [String: String]) -> Void
+
+    public init(_ write: @escaping @Sendable (_ message: String, _ fields: [String: String]) -> Void = { _, _ in }) {
+        self.write = write
+    }
 }
 
 extension LedgerStore {

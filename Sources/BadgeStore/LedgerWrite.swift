@@ -13,6 +13,9 @@ enum LedgerWrite: Sendable {
     case catalogVersion(version: Int, badgeIDs: [String], appliedAt: Instant)
     case digestSubscription(org: String, user: String, DigestRecord)
     case outbox(OutboxEntry)
+    /// Changes nothing, but writes a page as any change would: a commit of it shows whether
+    /// the store can commit again.
+    case probe
 
     /// What of an evaluation's changes is stored: the awards. Counters, sessions and features
     /// follow from the event log and are rebuilt from it at start.

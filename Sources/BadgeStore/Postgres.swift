@@ -11,9 +11,13 @@ public struct PostgresError: Error, CustomStringConvertible {
     /// 40001 serialization failure, 40P01 deadlock, 23505 a unique key another server inserted.
     var isRetryable: Bool { ["40001", "40P01", "23505"].contains(sqlState) }
 
-    /// The connection is gone (class 08, an administrator's shutdown 57P, or no SQLSTATE at
-    /// all because no server answered): worth retrying once it is back.
-    var isConnectionLoss: Bool { sqlState.isEmpty || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") }
+    /// Writes cannot succeed now, whatever they hold, and are worth retrying later: the
+    /// connection is gone (class 08, an administrator's shutdown 57P, or no SQLSTATE at all
+    /// because no server answered), the server is out of resources (class 53: disk full,
+    /// memory, connections) or read-only (25006, a standby).
+    var isUnavailable: Bool {
+        sqlState.isEmpty || sqlState.hasPrefix("08") || sqlState.hasPrefix("57P") || sqlState.hasPrefix("53") || sqlState == "25006"
+    }
 }
 
 /// Rows of a result, every value in PostgreSQL's text format (nil for NULL).

@@ -18,10 +18,14 @@ final class PostgresLedgerStore: LedgerStore {
     private let wakeup = Wakeup()
     private let maxBatch: Int
     private let running = Atomic<Int>(0)
+    private let log: StoreLog
+    /// Why writes fail now (PostgreSQL out of reach or out of resources), until one commits.
+    private let failure = Mutex<String?>(nil)
 
     init(url: String, evaluator: Evaluator, options: LedgerOptions) throws {
         self.url = url
         self.evaluator = evaluator
+        log = options.log
         maxBatch = min(options.maxBatch, 1000)
         // Connect every worker now, so that a bad URL fails the start and not the first call.
         let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
@@ -42,6 +46,8 @@ final class PostgresLedgerStore: LedgerStore {
             submit(Job(scope: scope, writes: false, operation: { s in (try body(s), []) }) { continuation.resume(with: $0) })
         }
     }
+
+    var commitFailure: String? { failure.withLock { $0 } }
 
     func close() {
         queue.withLock { $0.stopping = true }
@@ -76,7 +82,9 @@ final class PostgresLedgerStore: LedgerStore {
     }
 
     /// Runs a batch in one transaction, again from the start when PostgreSQL resolved a
-    /// conflict with another transaction by aborting this one.
+    /// conflict with another transaction by aborting this one. A batch that fails otherwise
+    /// runs again one operation per transaction, so that one caller's bad value fails that
+    /// caller alone and not the others batched with it.
     private func run(_ batch: [Job], on db: PostgresConnection) {
         var attempt = 0
         while true {
@@ -84,21 +92,45 @@ final class PostgresLedgerStore: LedgerStore {
             do {
                 let results = try transaction(batch, on: db)
                 for (job, result) in zip(batch, results) { job.finish(result) }
+                if batch[0].writes { recovered() }
                 return
             } catch let error as PostgresError where error.isRetryable && attempt < 20 {
                 usleep(UInt32.random(in: 100...2000) * UInt32(min(attempt, 8)))
-            } catch let error as PostgresError where error.isConnectionLoss {
+            } catch let error as PostgresError where error.isUnavailable {
                 // UNAVAILABLE, which clients retry: whether a COMMIT in flight took effect is
                 // unknown, and a retried event is recognised by its id. The next batch reconnects.
-                let failure = LedgerError.unavailable("PostgreSQL is unreachable: \(error.message)")
+                failing(error)
+                let failure = LedgerError.unavailable("PostgreSQL cannot take writes now (\(error.message)); retry later")
                 for job in batch { job.finish(.failure(failure)) }
                 return
             } catch {
-                let failure = LedgerError.storeFailed("\(error)")
-                for job in batch { job.finish(.failure(failure)) }
+                if batch.count > 1 {
+                    for job in batch { run([job], on: db) }
+                    return
+                }
+                let sqlState = (error as? PostgresError)?.sqlState ?? ""
+                log.write("a store operation failed", ["operation": batch[0].scope.summary, "sqlstate": sqlState, "error": "\(error)"])
+                let code = sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))"
+                batch[0].finish(.failure(LedgerError.storeFailed("the store could not save this call's changes\(code); the server's log has the cause")))
                 return
             }
         }
+    }
+
+    private func failing(_ error: PostgresError) {
+        let first = failure.withLock { current in
+            defer { current = error.message }
+            return current == nil
+        }
+        if first { log.write("the store cannot commit", ["sqlstate": error.sqlState, "error": error.message]) }
+    }
+
+    private func recovered() {
+        let was = failure.withLock { current in
+            defer { current = nil }
+            return current != nil
+        }
+        if was { log.write("the store commits again", [:]) }
     }
 
     private func transaction(_ batch: [Job], on db: PostgresConnection) throws -> [Result<Void, any Error>] {

@@ -7,9 +7,10 @@ struct ScopePlan {
     var users: Set<UserKey> = []
     /// Also registrations, certificates and the digest subscription.
     var detailedUsers: Set<UserKey> = []
-    var organizations: Set<String> = []
+    /// Organization ids byte for byte (see `BytewiseKey`).
+    var organizations: Set<BytewiseKey> = []
     /// Settings locked for change, with every user and registration.
-    var wholeOrganizations: Set<String> = []
+    var wholeOrganizations: Set<BytewiseKey> = []
     var shareTokens: [String] = []
     var dueBy: Instant?
     var digests = false
@@ -26,7 +27,7 @@ struct ScopePlan {
             case .events(let list):
                 list.forEach { add($0) }
             case .user(let key): detailedUsers.insert(key)
-            case .organization(let id): wholeOrganizations.insert(id)
+            case .organization(let id): wholeOrganizations.insert(BytewiseKey(id))
             case .shareLink(let token): shareTokens.append(token)
             case .dueSessions(let now): dueBy = max(dueBy ?? now, now)
             case .digests(let since):
@@ -64,7 +65,7 @@ struct PostgresLoader {
             s.catalogVersion = Int(try db.query("SELECT coalesce(max(version), 0) FROM catalog_versions").int(0, 0))
             if version > s.catalogVersion && s.catalogVersion > 0 {
                 let all = try db.query("SELECT org_id FROM organizations UNION SELECT DISTINCT org_id FROM user_states")
-                for row in 0..<all.count { plan.wholeOrganizations.insert(all.text(row, 0)) }
+                for row in 0..<all.count { plan.wholeOrganizations.insert(BytewiseKey(all.text(row, 0))) }
             }
         }
         try loadShareLinks(&plan, &s)
@@ -74,7 +75,7 @@ struct PostgresLoader {
             for row in 0..<due.count { plan.users.insert(UserKey(org: due.text(row, 0), user: due.text(row, 1))) }
         }
         plan.users.formUnion(plan.detailedUsers)
-        plan.organizations.formUnion(plan.users.map(\.org))
+        plan.organizations.formUnion(plan.users.map { BytewiseKey($0.org) })
         plan.organizations.formUnion(plan.wholeOrganizations)
         try loadOrganizations(plan, &s)
         try loadUsers(plan, &s)
@@ -101,7 +102,7 @@ struct PostgresLoader {
         for r in 0..<rows.count {
             let link = ShareLink(token: rows.text(r, 0), organizationID: rows.text(r, 1), userID: rows.text(r, 2), badgeID: rows.text(r, 3),
                                  createdAt: Instant(milliseconds: rows.int(r, 4)), revoked: rows.int(r, 5) != 0)
-            s.shareLinks[link.token] = link
+            s.shareLinks[BytewiseKey(link.token)] = link
             plan.detailedUsers.insert(UserKey(org: link.organizationID, user: link.userID))
         }
     }
@@ -145,12 +146,12 @@ struct PostgresLoader {
             // Every organization a write touches gets a row (with the defaults), so that there
             // is something to lock: an event then waits while its organization's switch is
             // being changed, and the change sees every user the event created.
-            let whole = plan.wholeOrganizations.sorted()
+            let whole = plan.wholeOrganizations.sorted().map(\.string)
             if !whole.isEmpty {
                 try insertDefaults(whole)
                 rows.rows += try selectOrganizations(whole, "FOR UPDATE").rows
             }
-            let shared = plan.organizations.subtracting(whole).sorted()
+            let shared = plan.organizations.subtracting(plan.wholeOrganizations).sorted().map(\.string)
             if !shared.isEmpty {
                 // Usually every row exists: one statement; a first event of an organization, two more.
                 let found = try selectOrganizations(shared, "FOR SHARE")
@@ -162,11 +163,11 @@ struct PostgresLoader {
                 }
             }
         } else {
-            rows = try selectOrganizations(plan.organizations.sorted(), "")
+            rows = try selectOrganizations(plan.organizations.sorted().map(\.string), "")
         }
         for r in 0..<rows.count {
             let id = rows.text(r, 0)
-            s.organizations[id] = Organization(id: id, tier: Tier(rawValue: Int(rows.int(r, 1))) ?? .unspecified, badgesEnabled: rows.int(r, 2) != 0)
+            s.organizations[BytewiseKey(id)] = Organization(id: id, tier: Tier(rawValue: Int(rows.int(r, 1))) ?? .unspecified, badgesEnabled: rows.int(r, 2) != 0)
         }
     }
 
@@ -206,12 +207,12 @@ struct PostgresLoader {
     /// Rows of `select` for the users `keys` and for every user of `whole`: one query for
     /// each that is not empty, each able to use the (org_id, user_id) index (an OR of the two
     /// conditions would scan the table).
-    private func rows(_ select: String, of keys: [UserKey], in whole: Set<String>, then suffix: String = "") throws -> PostgresRows {
+    private func rows(_ select: String, of keys: [UserKey], in whole: Set<BytewiseKey>, then suffix: String = "") throws -> PostgresRows {
         var result = PostgresRows(rows: [])
         if !whole.isEmpty {
-            result.rows += try db.query("\(select) WHERE org_id = ANY($1::text[]) \(suffix)", [PostgresText.array(whole.sorted())]).rows
+            result.rows += try db.query("\(select) WHERE org_id = ANY($1::text[]) \(suffix)", [PostgresText.array(whole.sorted().map(\.string))]).rows
         }
-        let rest = keys.filter { !whole.contains($0.org) }
+        let rest = keys.filter { !whole.contains(BytewiseKey($0.org)) }
         if !rest.isEmpty {
             result.rows += try db.query("\(select) WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) \(suffix)",
                                         [PostgresText.array(rest.map(\.org)), PostgresText.array(rest.map(\.user))]).rows
@@ -229,7 +230,7 @@ struct PostgresLoader {
         for r in 0..<participants.count {
             let p = Participant(organizationID: participants.text(r, 0), userID: participants.text(r, 1), programID: participants.text(r, 2),
                                 role: participants.text(r, 3), displayName: participants.text(r, 4))
-            s.participants[p.organizationID, default: [:]][p.userID, default: []].append(p)
+            s.participants[BytewiseKey(p.organizationID), default: [:]][BytewiseKey(p.userID), default: []].append(p)
         }
         guard !keys.isEmpty else { return }
         let certificates = try db.query("""
@@ -240,7 +241,7 @@ struct PostgresLoader {
             let c = Certificate(id: certificates.text(r, 0), organizationID: certificates.text(r, 1), userID: certificates.text(r, 2),
                                 title: certificates.text(r, 3), text: certificates.text(r, 4), issuer: certificates.text(r, 5),
                                 issuedAt: Instant(milliseconds: certificates.int(r, 6)), seen: certificates.int(r, 7) != 0)
-            s.certificates[c.id] = c
+            s.certificates[BytewiseKey(c.id)] = c
             s.certificatesByUser[UserKey(org: c.organizationID, user: c.userID), default: []].append(c.id)
         }
         let subscriptions = try db.query("""

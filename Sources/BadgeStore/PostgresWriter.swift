@@ -93,6 +93,8 @@ struct PostgresWriter {
                 INSERT INTO share_links (token, org_id, user_id, badge_id, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (token) DO UPDATE SET revoked = excluded.revoked
                 """, [l.token, l.organizationID, l.userID, l.badgeID, String(l.createdAt.milliseconds), l.revoked ? "1" : "0"])
+        case .probe:
+            try db.query("UPDATE catalog_versions SET version = version WHERE version = (SELECT max(version) FROM catalog_versions)")
         case .catalogVersion(let version, let ids, let appliedAt):
             try db.query("""
                 INSERT INTO catalog_versions (version, badge_ids, applied_at) VALUES ($1, $2, $3)

@@ -24,10 +24,13 @@ final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA wal_autocheckpoint = 16384")
         try db.execute("PRAGMA journal_size_limit = 67108864")
         try Migrations.migrate(db)
-        var loaded = try LedgerLoader.load(db, evaluator: evaluator)
-        loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
-        state = PlainMutex(loaded)
-        committer = GroupCommitter(writer: try SQLiteWriter(db), state: state, maxBatch: options.maxBatch)
+        let load = {
+            var loaded = try LedgerLoader.load(db, evaluator: evaluator)
+            loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
+            return loaded
+        }
+        state = PlainMutex(try load())
+        committer = GroupCommitter(writer: try SQLiteWriter(db), state: state, maxBatch: options.maxBatch, log: options.log, reload: load)
         checkpointer = try Checkpointer(path: path)
     }
 
@@ -49,6 +52,8 @@ final class SQLiteLedgerStore: LedgerStore {
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
         try state.withLock { try body($0) }
     }
+
+    var commitFailure: String? { committer.commitFailure }
 
     func close() {
         committer.stop()

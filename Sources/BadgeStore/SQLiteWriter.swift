@@ -20,6 +20,7 @@ final class SQLiteWriter {
     private let insertCatalogVersion: SQLiteStatement
     private let upsertDigest: SQLiteStatement
     private let upsertOutbox: SQLiteStatement
+    private let probe: SQLiteStatement
 
     init(_ db: SQLiteDatabase) throws {
         self.db = db
@@ -54,6 +55,8 @@ final class SQLiteWriter {
             INSERT OR REPLACE INTO digest_subscriptions (org_id, user_id, enabled, weekly, weekday, hour, minute, time_zone, email,
                 created_at, last_digest_at, last_period_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        // Rewrites a row with its own values: nothing changes, but a page is written.
+        probe = try db.prepare("UPDATE catalog_versions SET version = version WHERE version = (SELECT max(version) FROM catalog_versions)")
         upsertOutbox = try db.prepare("""
             INSERT OR REPLACE INTO digest_outbox (org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body,
                 attempts, next_attempt_at, sent_at, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -101,6 +104,8 @@ final class SQLiteWriter {
                                  .integer(e.nextAttemptAt.milliseconds), e.sentAt.map { .integer($0.milliseconds) } ?? .null, .text(e.lastError))
         case .catalogVersion(let version, let ids, let appliedAt):
             try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
+        case .probe:
+            try probe.run()
         }
     }
 }

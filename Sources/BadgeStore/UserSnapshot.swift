@@ -22,12 +22,12 @@ enum UserSnapshot {
             text(key.metric.rawValue); text(key.role); integer(value)
         }
         integer(Int64(state.sessions.count))
-        for session in state.sessions.values.sorted(by: { $0.sessionID < $1.sessionID }) {
+        for session in state.sessions.values.sorted(by: { $0.sessionID.bytewiseLess(than: $1.sessionID) }) {
             text(session.sessionID); integer(Int64(session.state.rawValue)); text(session.role); text(session.programID)
             integer(session.scheduledEnd?.milliseconds ?? Int64.min); text(session.scheduledEventID)
         }
         integer(Int64(state.features.count))
-        for feature in state.features.sorted() { text(feature) }
+        for feature in state.features.sorted() { text(feature.string) }
         return out
     }
 
@@ -65,10 +65,10 @@ enum UserSnapshot {
             let role = try text(), program = try text()
             let end = try integer()
             let event = try text()
-            state.sessions[id] = SessionRecord(sessionID: id, state: sessionState, role: role, programID: program,
+            state.sessions[BytewiseKey(id)] = SessionRecord(sessionID: id, state: sessionState, role: role, programID: program,
                                                scheduledEnd: end == Int64.min ? nil : Instant(milliseconds: end), scheduledEventID: event)
         }
-        for _ in 0..<(try count()) { state.features.insert(try text()) }
+        for _ in 0..<(try count()) { state.features.insert(BytewiseKey(try text())) }
         state.refreshScheduledEnd()
         return state
     }

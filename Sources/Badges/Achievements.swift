@@ -75,7 +75,7 @@ extension Catalog {
 
     /// A user's achievements. Role tracks (Mentoring as mentor, as mentee) show when the user
     /// is registered in that role or has activity or awards in it.
-    public func achievements(of state: UserState, roles: Set<String>, recentLimit: Int) -> Achievements {
+    public func achievements(of state: UserState, roles: Set<BytewiseKey>, recentLimit: Int) -> Achievements {
         let earned = state.awards.values
             .compactMap(earned)
             .sorted { ($0.award.awardedAt, $0.badge.id) > ($1.award.awardedAt, $1.badge.id) }
@@ -83,7 +83,7 @@ extension Catalog {
         var tracks: [TrackProgress] = []
         for track in self.tracks {
             if !track.role.isEmpty {
-                let active = roles.contains(track.role) || state.count(CounterKey(metric: .sessionsCompleted, role: track.role)) > 0
+                let active = roles.contains(BytewiseKey(track.role)) || state.count(CounterKey(metric: .sessionsCompleted, role: track.role)) > 0
                     || badges(in: track).contains { state.hasEarned($0.id) }
                 if !active { continue }
             }

@@ -47,18 +47,18 @@ public struct Badge: Sendable, Hashable, Identifiable {
 public struct Catalog: Sendable {
     public let version: Int
     public let badges: [Badge]
-    private let byID: [String: Badge]
+    private let byID: [BytewiseKey: Badge]
     private let byCounter: [CounterKey: [Badge]]
 
     /// Badges as given; `CatalogLoader` validates data files before building one.
     init(version: Int, badges: [Badge]) {
         self.version = version
         self.badges = badges
-        byID = Dictionary(badges.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        byID = Dictionary(badges.map { (BytewiseKey($0.id), $0) }, uniquingKeysWith: { first, _ in first })
         byCounter = Dictionary(grouping: badges, by: \.counterKey).mapValues { $0.sorted { $0.criterion.threshold < $1.criterion.threshold } }
     }
 
-    public func badge(_ id: String) -> Badge? { byID[id] }
+    public func badge(_ id: String) -> Badge? { byID[BytewiseKey(id)] }
 
     /// Badges reading a counter, lowest threshold first.
     public func badges(reading key: CounterKey) -> [Badge] { byCounter[key] ?? [] }

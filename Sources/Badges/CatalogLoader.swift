@@ -53,6 +53,10 @@ public enum CatalogLoader {
         for entry in file.badges {
             let where_ = "badge '\(entry.id)'"
             guard !entry.id.isEmpty else { throw CatalogError("a badge has an empty id") }
+            // Plain ASCII ids: requests name badges, and ASCII has no look-alikes to confuse them.
+            guard entry.id.utf8.count <= 128, entry.id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw CatalogError("badge id '\(entry.id)' must be printable ASCII without spaces, at most 128 bytes")
+            }
             guard ids.insert(entry.id).inserted else { throw CatalogError("duplicate badge id '\(entry.id)'") }
             guard let metric = Metric(rawValue: entry.metric) else {
                 throw CatalogError("\(where_): unknown metric '\(entry.metric)' (known: \(Metric.allCases.map(\.rawValue).joined(separator: ", ")))")

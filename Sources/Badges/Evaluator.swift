@@ -25,7 +25,8 @@ public struct Evaluator: Sendable {
         settleDueSessions(&state, organization: organization, now: now, changes: &changes)
         switch event.kind {
         case .sessionScheduled(let sessionID, let role, let programID, let end):
-            let existing = state.sessions.index(forKey: sessionID).map { state.sessions.values[$0].state }
+            let key = BytewiseKey(sessionID)
+            let existing = state.sessions.index(forKey: key).map { state.sessions.values[$0].state }
             var record = SessionRecord(sessionID: sessionID, state: .scheduled, role: role, programID: programID,
                                        scheduledEnd: end, scheduledEventID: event.eventID)
             switch existing {
@@ -45,31 +46,31 @@ public struct Evaluator: Sendable {
             case .scheduled, .counted, .cancelled:
                 return finish(changes, state: &state, organization: organization, now: now, eventID: event.eventID)  // booked already
             }
-            state.sessions[sessionID] = record
+            state.sessions[key] = record
         case .sessionCompleted(let sessionID):
             // Changed in place: one lookup, no copy of the record.
-            if let index = state.sessions.index(forKey: sessionID) {
+            if let index = state.sessions.index(forKey: BytewiseKey(sessionID)) {
                 if state.sessions.values[index].state == .scheduled {
                     state.sessions.values[index].state = .counted
                     count(role: state.sessions.values[index].role, in: &state, changes: &changes)
                 }
             } else {
-                state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .completedEarly)
+                state.sessions[BytewiseKey(sessionID)] = SessionRecord(sessionID: sessionID, state: .completedEarly)
             }
         case .sessionCancelled(let sessionID):
-            if let index = state.sessions.index(forKey: sessionID) {
+            if let index = state.sessions.index(forKey: BytewiseKey(sessionID)) {
                 // A session already counted stays counted: its badge is never taken back.
                 if state.sessions.values[index].state == .scheduled {
                     state.sessions.values[index].state = .cancelled
                 }
             } else {
-                state.sessions[sessionID] = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
+                state.sessions[BytewiseKey(sessionID)] = SessionRecord(sessionID: sessionID, state: .cancelledEarly)
             }
         case .profileCompleted:
             let key = CounterKey(metric: .profileCompleted)
             if state.count(key) == 0 { increment(key, in: &state, changes: &changes) }
         case .featureUsed(let name):
-            if state.features.insert(name).inserted {
+            if state.features.insert(BytewiseKey(name)).inserted {
                 increment(CounterKey(metric: .featuresUsed), in: &state, changes: &changes)
             }
         case .feedbackReceived, .coachingItemSaved, .qaReviewCompleted, .qaReviewReceived:
@@ -88,11 +89,11 @@ public struct Evaluator: Sendable {
         }
         let due = state.sessions.values
             .filter { $0.state == .scheduled && ($0.scheduledEnd.map { $0 <= now } ?? false) }
-            .sorted { ($0.scheduledEnd!, $0.sessionID) < ($1.scheduledEnd!, $1.sessionID) }
+            .sorted { $0.scheduledEnd! != $1.scheduledEnd! ? $0.scheduledEnd! < $1.scheduledEnd! : $0.sessionID.bytewiseLess(than: $1.sessionID) }
         for var record in due {
             record.state = .counted
             count(role: record.role, in: &state, changes: &changes)
-            state.sessions[record.sessionID] = record
+            state.sessions[BytewiseKey(record.sessionID)] = record
             // Credit each session's award to its own booking.
             award(in: &state, organization: organization, now: now, eventID: record.scheduledEventID, keys: changes.moved, changes: &changes)
         }

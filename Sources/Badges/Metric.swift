@@ -22,6 +22,14 @@ public struct CounterKey: Hashable, Sendable, Comparable {
     }
 
     public static func < (a: CounterKey, b: CounterKey) -> Bool {
-        (a.metric.rawValue, a.role) < (b.metric.rawValue, b.role)
+        a.metric != b.metric ? a.metric.rawValue < b.metric.rawValue : a.role.bytewiseLess(than: b.role)
+    }
+
+    // Roles are ids: compared byte for byte (see `BytewiseKey`).
+    public static func == (a: CounterKey, b: CounterKey) -> Bool { a.metric == b.metric && a.role.bytewiseEquals(b.role) }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(metric)
+        role.hashBytes(into: &hasher)
     }
 }

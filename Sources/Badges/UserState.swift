@@ -55,8 +55,9 @@ public struct AwardRecord: Sendable, Hashable {
 /// Everything evaluation needs about one user of one organization.
 public struct UserState: Sendable, Hashable {
     public var counters: [CounterKey: Int64] = [:]
-    public var sessions: [String: SessionRecord] = [:]
-    public var features: Set<String> = []
+    /// By session id, compared byte for byte (see `BytewiseKey`).
+    public var sessions: [BytewiseKey: SessionRecord] = [:]
+    public var features: Set<BytewiseKey> = []
     public var awards: [String: AwardRecord] = [:]
     /// No scheduled session ends before this, so settling can skip the scan until then (nil:
     /// none is scheduled). A hint derived from `sessions`, left out of equality.
