@@ -24,7 +24,7 @@ struct AwardServiceProvider: AwardServiceHandler {
         UnaryRoute(path: AwardServicePaths.recordActivity) { bytes, context, reply in
             let event: Badges.ActivityEvent
             do {
-                let request = try RecordActivityRequest(rpcPayload: bytes, what: "RecordActivity request")
+                let request = try RecordActivityRequest(rpcRequest: bytes, what: "RecordActivity request")
                 event = try checkedEvent(request, context: context)
             } catch {
                 return reply { throw error }
@@ -47,7 +47,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     private func checkedEvent(_ request: RecordActivityRequest, context: ServerContext) throws -> Badges.ActivityEvent {
-        _ = try auth.require(.eventsWrite, organization: request.event?.organizationID ?? "", in: context)
+        try auth.require(organization: request.event?.organizationID ?? "", in: context)
         return try Convert.event(request.event)
     }
 
@@ -61,7 +61,7 @@ struct AwardServiceProvider: AwardServiceHandler {
 
     func recordActivities(_ request: RecordActivitiesRequest, context: ServerContext) async throws -> RecordActivitiesResponse {
         guard let first = request.events.first else { return RecordActivitiesResponse() }
-        _ = try auth.require(.eventsWrite, organization: first.organizationID, in: context)
+        try auth.require(organization: first.organizationID, in: context)
         if request.events.count > 10_000 {
             throw RPCError(code: .invalidArgument, message: "events holds \(request.events.count) events; send at most 10000 per call")
         }
@@ -106,7 +106,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func registerParticipant(_ request: RegisterParticipantRequest, context: ServerContext) async throws -> RegisterParticipantResponse {
-        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         do {
             var response = RegisterParticipantResponse()
             response.created = try await ledger.registerParticipant(Participant(
@@ -119,7 +119,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func configureOrganization(_ request: ConfigureOrganizationRequest, context: ServerContext) async throws -> ConfigureOrganizationResponse {
-        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if case .unrecognized(let n) = request.tier {
             throw RPCError(code: .invalidArgument, message: "tier \(n) is not a known tier")
         }
@@ -140,7 +140,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func issueCertificate(_ request: IssueCertificateRequest, context: ServerContext) async throws -> IssueCertificateResponse {
-        _ = try auth.require(.admin, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         do {
             let certificate = try await ledger.issueCertificate(
                 org: request.organizationID, user: request.userID, title: request.title, text: request.text, issuer: request.issuer)
@@ -153,7 +153,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func listAwards(_ request: ListAwardsRequest, context: ServerContext) async throws -> ListAwardsResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         do {
             let all = try await ledger.achievements(org: request.organizationID, user: request.userID)
@@ -168,7 +168,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func createShareLink(_ request: CreateShareLinkRequest, context: ServerContext) async throws -> CreateShareLinkResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
         do {
@@ -186,7 +186,7 @@ struct AwardServiceProvider: AwardServiceHandler {
     }
 
     func revokeShareLink(_ request: RevokeShareLinkRequest, context: ServerContext) async throws -> RevokeShareLinkResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         do {
             try await ledger.revokeShareLink(org: request.organizationID, user: request.userID, token: request.token)
             return RevokeShareLinkResponse()

@@ -13,9 +13,16 @@ enum Convert {
         return t
     }
 
-    static func instant(_ t: Timestamp?) -> Instant {
+    /// A request's timestamp as milliseconds. The schema's limits keep seconds within
+    /// 0001..9999 and nanos within a second, which `checkLimits` verified; the arithmetic is
+    /// checked anyway, as a number from the wire must never be able to trap.
+    static func instant(_ t: Timestamp?, field: String) throws(RPCError) -> Instant {
         guard let t else { return Instant(milliseconds: 0) }
-        return Instant(milliseconds: t.seconds * 1000 + Int64(t.nanos / 1_000_000))
+        let (ms, overflow) = t.seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow, (0..<1_000_000_000).contains(t.nanos) else {
+            throw RPCError(code: .invalidArgument, message: "\(field) is outside the range of a timestamp")
+        }
+        return Instant(milliseconds: ms + Int64(t.nanos / 1_000_000))
     }
 
     /// A wire event as a domain event; INVALID_ARGUMENT names the field that is missing.
@@ -27,7 +34,8 @@ enum Convert {
             guard let end = s.scheduledEnd else {
                 throw RPCError(code: .invalidArgument, message: "\(field).session_scheduled.scheduled_end is required")
             }
-            kind = .sessionScheduled(sessionID: s.sessionID, role: s.role, programID: s.programID, scheduledEnd: instant(end))
+            kind = .sessionScheduled(sessionID: s.sessionID, role: s.role, programID: s.programID,
+                                     scheduledEnd: try instant(end, field: "\(field).session_scheduled.scheduled_end"))
         case .sessionCompleted(let s)?: kind = .sessionCompleted(sessionID: s.sessionID)
         case .sessionCancelled(let s)?: kind = .sessionCancelled(sessionID: s.sessionID)
         case .feedbackReceived?: kind = .feedbackReceived
@@ -40,7 +48,7 @@ enum Convert {
             throw RPCError(code: .invalidArgument, message: "\(field): one of session_scheduled, session_completed, session_cancelled, feedback_received, coaching_item_saved, qa_review_completed, qa_review_received, profile_completed or feature_used is required")
         }
         return Badges.ActivityEvent(organizationID: e.organizationID, eventID: e.eventID, userID: e.userID,
-                                    occurredAt: instant(e.occurredAt), kind: kind)
+                                    occurredAt: try instant(e.occurredAt, field: "\(field).occurred_at"), kind: kind)
     }
 
     static func badge(_ view: BadgeView) -> BadgeAPI.Badge {
@@ -132,7 +140,7 @@ enum Convert {
         case .invalidArgument(let m): return RPCError(code: .invalidArgument, message: m)
         case .permissionDenied(let m): return RPCError(code: .permissionDenied, message: m)
         case .unavailable(let m): return RPCError(code: .unavailable, message: m)
-        case .storeFailed: return RPCError(code: .internal, message: "internal error: the store failed; the server needs a restart")
+        case .storeFailed(let m): return RPCError(code: .internal, message: "internal error: \(m)")
         }
     }
 }
@@ -147,9 +155,10 @@ enum Paging {
         return n
     }
 
-    static func size(_ requested: Int32, default fallback: Int = 50, maximum: Int = 500) throws(RPCError) -> Int {
+    /// The schema bounds page_size to 0...1000; 0 asks for the default.
+    static func size(_ requested: Int32, default fallback: Int = 50) throws(RPCError) -> Int {
         if requested < 0 { throw RPCError(code: .invalidArgument, message: "page_size must not be negative") }
-        return requested == 0 ? fallback : min(Int(requested), maximum)
+        return requested == 0 ? fallback : Int(requested)
     }
 
     /// One page of `items` and the token for the next, empty on the last page.

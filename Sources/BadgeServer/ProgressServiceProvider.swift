@@ -9,7 +9,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     let auth: Authorizer
 
     func getAchievements(_ request: GetAchievementsRequest, context: ServerContext) async throws -> GetAchievementsResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         if request.recentLimit < 0 { throw RPCError(code: .invalidArgument, message: "recent_limit must not be negative") }
         do {
@@ -39,7 +39,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     }
 
     func getRecent(_ request: GetRecentRequest, context: ServerContext) async throws -> GetRecentResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         if request.limit < 0 { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
         do {
@@ -55,7 +55,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     }
 
     func markSeen(_ request: MarkSeenRequest, context: ServerContext) async throws -> MarkSeenResponse {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         do {
             var response = MarkSeenResponse()
@@ -69,7 +69,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     }
 
     func getDigestSubscription(_ request: GetDigestSubscriptionRequest, context: ServerContext) async throws -> BadgeAPI.DigestSubscription {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         guard let record = try await ledger.digestSubscription(org: request.organizationID, user: request.userID) else {
             return BadgeAPI.DigestSubscription()  // not subscribed: everything off
@@ -78,7 +78,7 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     }
 
     func updateDigestSubscription(_ request: UpdateDigestSubscriptionRequest, context: ServerContext) async throws -> BadgeAPI.DigestSubscription {
-        _ = try auth.require(.progressRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
         guard let wire = request.subscription else { throw RPCError(code: .invalidArgument, message: "subscription is required") }
         let frequency: Badges.DigestFrequency?
@@ -115,7 +115,7 @@ struct ReportServiceProvider: ReportServiceHandler {
     let auth: Authorizer
 
     func listBadges(_ request: ListBadgesRequest, context: ServerContext) async throws -> ListBadgesResponse {
-        _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         do {
             let summaries = try await ledger.listBadges(org: request.organizationID, program: request.programID.isEmpty ? nil : request.programID)
             var response = ListBadgesResponse()
@@ -136,7 +136,7 @@ struct ReportServiceProvider: ReportServiceHandler {
     }
 
     func getBadgeReport(_ request: GetBadgeReportRequest, context: ServerContext) async throws -> GetBadgeReportResponse {
-        _ = try auth.require(.reportsRead, organization: request.organizationID, in: context)
+        try auth.require(organization: request.organizationID, in: context)
         if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
         do {
             var rows = try await ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
@@ -173,8 +173,11 @@ struct ReportServiceProvider: ReportServiceHandler {
     }
 }
 
-/// Health/Check: SERVING for the server and each of its services.
+/// Health/Check: SERVING for the server and each of its services, NOT_SERVING while the
+/// store cannot commit (a full disk, PostgreSQL out of reach), so that a load balancer sends
+/// writes elsewhere until it can.
 struct HealthProvider: HealthHandler {
+    let ledger: BadgeLedger
     static let services: Set<String> = [AwardServicePaths.service, ProgressServicePaths.service, ReportServicePaths.service]
 
     func check(_ request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
@@ -182,7 +185,7 @@ struct HealthProvider: HealthHandler {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
         }
         var response = HealthCheckResponse()
-        response.status = .serving
+        response.status = ledger.commitFailure == nil ? .serving : .notServing
         return response
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import RPC
 import RPCCore
 import Synchronization
@@ -7,6 +8,8 @@ import Wire
 public enum Scope: String, Sendable, CaseIterable {
     case eventsWrite = "events:write"
     case progressRead = "progress:read"
+    /// Marking achievements seen, digest settings and share links: a user's own writes.
+    case progressWrite = "progress:write"
     case reportsRead = "reports:read"
     /// Everything, including configuring the organization and issuing certificates.
     case admin
@@ -24,10 +27,16 @@ public struct Grant: Sendable, Equatable {
 /// `v1.<payload>` under the server's key.
 public struct TokenAuthority: Sendable {
     private let key: [UInt8]
+    /// The longest a token may still be valid for (seconds): one minted for longer is
+    /// refused, so that a leaked token does not work for years.
+    public let maxLifetime: Int64
 
-    public init(key: [UInt8]) {
+    public static let defaultMaxLifetime: Int64 = 30 * 86_400
+
+    public init(key: [UInt8], maxLifetime: Int64 = TokenAuthority.defaultMaxLifetime) {
         precondition(!key.isEmpty, "a token key is required")
         self.key = key
+        self.maxLifetime = maxLifetime
     }
 
     public func mint(organizationID: String, scopes: [Scope], expiresAt: Int64) -> String {
@@ -42,11 +51,12 @@ public struct TokenAuthority: Sendable {
 
     /// The grant of a valid token, or UNAUTHENTICATED saying what is wrong with it.
     public func verify(_ token: String, now: Int64) throws(RPCError) -> Grant {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let signature = Base64.decode(String(parts[2])), let payload = Base64.decode(String(parts[1])) else {
-            throw RPCError(code: .unauthenticated, message: "malformed bearer token (expected v1.<payload>.<signature>)")
+        let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].elementsEqual("v1".utf8),
+              let payload = Base64URL.decode(parts[1]), let signature = Base64URL.decode(parts[2]) else {
+            throw RPCError(code: .unauthenticated, message: "malformed bearer token (expected v1.<payload>.<signature>, base64url without padding)")
         }
-        let expected = HMACSHA256.mac(key: key, message: Array("v1.\(parts[1])".utf8))
+        let expected = HMACSHA256.mac(key: key, message: Array("v1.".utf8) + parts[1])
         guard HMACSHA256.equal(signature, expected) else {
             throw RPCError(code: .unauthenticated, message: "bearer token signature is invalid")
         }
@@ -57,6 +67,10 @@ public struct TokenAuthority: Sendable {
             throw RPCError(code: .unauthenticated, message: "bearer token payload is malformed")
         }
         guard exp > now else { throw RPCError(code: .unauthenticated, message: "bearer token expired") }
+        guard exp - now <= maxLifetime else {
+            throw RPCError(code: .unauthenticated,
+                message: "bearer token is valid for \(exp - now) more seconds, beyond this server's maximum of \(maxLifetime); mint a shorter-lived one")
+        }
         var scopes: Set<Scope> = []
         for case .string(let name) in scopeValues {
             if let scope = Scope(rawValue: name) { scopes.insert(scope) }
@@ -65,14 +79,57 @@ public struct TokenAuthority: Sendable {
     }
 
     static func base64url(_ bytes: [UInt8]) -> String {
-        String(Base64.encode(bytes).compactMap { c -> Character? in
-            switch c {
-            case "+": return "-"
-            case "/": return "_"
-            case "=": return nil
-            default: return c
+        Base64URL.encode(bytes)
+    }
+}
+
+/// Base64url without padding (RFC 4648 section 5), decoded strictly: one text per byte
+/// string, so that a token cannot be altered (padding added, spare bits set) and still verify.
+enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let values: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (index, c) in alphabet.enumerated() { table[Int(c)] = Int8(index) }
+        return table
+    }()
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 6 {
+                bits -= 6
+                out.append(alphabet[Int(buffer >> UInt32(bits) & 63)])
             }
-        })
+        }
+        if bits > 0 { out.append(alphabet[Int(buffer << UInt32(6 - bits) & 63)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes, or nil for any character outside the alphabet (padding included), a length
+    /// no encoding has, or spare bits that are not zero.
+    static func decode<Text: Collection<UInt8>>(_ text: Text) -> [UInt8]? {
+        guard text.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for c in text {
+            let value = values[Int(c)]
+            guard value >= 0 else { return nil }
+            buffer = buffer << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+            }
+        }
+        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return out
     }
 }
 
@@ -107,10 +164,19 @@ public final class Authorizer: Sendable {
         return grant
     }
 
-    /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
-    ///   or another organization's data.
-    public func require(_ scope: Scope, organization: String, in context: ServerContext) throws(RPCError) -> Grant {
-        guard let header = context.metadata.bytes("authorization") else {
+    /// The check at a call's headers: a valid token with `scope` (or admin), else the error
+    /// that refuses the call before its body is read.
+    public func admit(_ metadata: Metadata, scope: Scope) -> RPCError? {
+        do {
+            _ = try grant(in: metadata, scope: scope)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func grant(in metadata: Metadata, scope: Scope) throws(RPCError) -> Grant {
+        guard let header = metadata.bytes("authorization") else {
             throw RPCError(code: .unauthenticated, message: "missing 'authorization: Bearer <token>' metadata")
         }
         guard header.starts(with: Self.bearer) else {
@@ -120,10 +186,24 @@ public final class Authorizer: Sendable {
         guard grant.scopes.contains(scope) || grant.scopes.contains(.admin) else {
             throw RPCError(code: .permissionDenied, message: "the token lacks the '\(scope.rawValue)' scope")
         }
+        return grant
+    }
+
+    /// The check in a handler, once the request names its organization: the token again
+    /// (from the cache), its scope for this RPC (`AccessPolicy`), and the organization, byte
+    /// for byte (two ids that look alike in Unicode are two organizations).
+    /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
+    ///   or another organization's data; INVALID_ARGUMENT when no organization is named.
+    @discardableResult
+    public func require(organization: String, in context: ServerContext) throws(RPCError) -> Grant {
+        guard case .scope(let scope) = AccessPolicy.access(context.path) else {
+            preconditionFailure("\(context.path) is open to all; it has no organization to check")
+        }
+        let grant = try grant(in: context.metadata, scope: scope)
         if organization.isEmpty {
             throw RPCError(code: .invalidArgument, message: "organization_id is required")
         }
-        guard grant.organizationID == organization else {
+        guard grant.organizationID.utf8.elementsEqual(organization.utf8) else {
             throw RPCError(code: .permissionDenied, message: "the token is for organization '\(grant.organizationID)', not '\(organization)'")
         }
         return grant

@@ -1,5 +1,6 @@
 import Badges
 import BadgeStore
+import Crypto
 import Foundation
 
 /// The digest e-mail: a plain-text and an HTML part, with the user's name and each badge's
@@ -21,6 +22,13 @@ public enum DigestMessage {
         text += "\nKeep it up!\n"
         html += "</ul><p>Keep it up!</p></body></html>"
         return (subject, text, html)
+    }
+
+    /// The digest's Message-ID and MIME boundary: a hash of its organization, user and
+    /// period, so that every try of one digest carries the same id (receivers drop repeats),
+    /// ids cannot run together, and nothing of them reaches the headers.
+    public static func id(org: String, user: String, period: String) -> String {
+        SHA256.hex(Array(org.utf8) + [0] + Array(user.utf8) + [0] + Array(period.utf8), characters: 32)
     }
 
     /// The whole RFC 5322 message, multipart/alternative, UTF-8 parts in base64.

@@ -30,7 +30,7 @@ public final class DigestScheduler: Sendable {
             let message = DigestMessage.mime(
                 from: mailer.from, to: entry.recipient, subject: entry.subject, text: entry.text, html: entry.html,
                 date: Date(timeIntervalSince1970: Double(entry.dueAt.milliseconds) / 1000),
-                id: "\(entry.org)-\(entry.user)-\(entry.period)".filter { $0.isLetter || $0.isNumber || $0 == "-" })
+                id: DigestMessage.id(org: entry.org, user: entry.user, period: entry.period))
             let error = await send(message, to: entry.recipient)
             let retryAt = clock.now().adding(seconds: Self.backoff(afterAttempts: entry.attempts))
             try await ledger.recordDigestAttempt(entry, error: error, retryAt: retryAt)

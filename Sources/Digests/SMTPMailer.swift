@@ -8,14 +8,18 @@ public struct SMTPMailer: Sendable {
     public var relay: String
     public var from: String
     public var timeoutSeconds: Int
-    /// Ask for STARTTLS on smtp:// when the relay offers it.
-    public var useTLS: Bool
+    /// On smtp://, send only after STARTTLS; without it, STARTTLS is still used whenever the
+    /// relay offers it. (smtps:// is TLS from the first byte.)
+    public var requireTLS: Bool
+    /// CA certificates (PEM) to verify the relay's certificate with; nil: the system's.
+    public var trustedCertificates: String?
 
-    public init(relay: String, from: String, timeoutSeconds: Int = 10, useTLS: Bool = false) {
+    public init(relay: String, from: String, timeoutSeconds: Int = 10, requireTLS: Bool = false, trustedCertificates: String? = nil) {
         self.relay = relay
         self.from = from
         self.timeoutSeconds = timeoutSeconds
-        self.useTLS = useTLS
+        self.requireTLS = requireTLS
+        self.trustedCertificates = trustedCertificates
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -24,6 +28,11 @@ public struct SMTPMailer: Sendable {
 
     /// Hands `message` (a complete RFC 5322 message) to the relay for `recipient`.
     public func send(_ message: String, to recipient: String) throws(Failure) {
+        // curl writes into the error buffer during the whole transfer: it must outlive the
+        // handle, so it is allocated here and freed after the cleanup (defers run in reverse).
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer { errorBuffer.deallocate() }
         guard let curl = curl_easy_init() else { throw Failure(description: "curl_easy_init failed") }
         defer { curl_easy_cleanup(curl) }
         let body = Body(Array(message.utf8))
@@ -31,7 +40,6 @@ public struct SMTPMailer: Sendable {
         defer { context.release() }
         let recipients = curl_slist_append(nil, "<\(recipient)>")
         defer { curl_slist_free_all(recipients) }
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         _ = CCurl_setopt_string(curl, CURLOPT_URL, relay)
         _ = CCurl_setopt_string(curl, CURLOPT_MAIL_FROM, "<\(from)>")
@@ -52,11 +60,12 @@ public struct SMTPMailer: Sendable {
         _ = CCurl_setopt_long(curl, CURLOPT_TIMEOUT, timeoutSeconds)
         _ = CCurl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT, timeoutSeconds)
         _ = CCurl_setopt_long(curl, CURLOPT_NOSIGNAL, 1)
-        if useTLS { _ = CCurl_setopt_long(curl, CURLOPT_USE_SSL, Int(CURLUSESSL_TRY.rawValue)) }
-        errorBuffer.withUnsafeMutableBufferPointer { _ = CCurl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+        _ = CCurl_setopt_long(curl, CURLOPT_USE_SSL, Int(requireTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
+        if let trustedCertificates { _ = CCurl_setopt_string(curl, CURLOPT_CAINFO, trustedCertificates) }
+        _ = CCurl_setopt_pointer(curl, CURLOPT_ERRORBUFFER, errorBuffer)
         let code = curl_easy_perform(curl)
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = String(cString: errorBuffer)
             let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw Failure(description: "SMTP delivery to \(relay) failed: \(reason)")
         }

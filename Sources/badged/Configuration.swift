@@ -1,6 +1,7 @@
 import Foundation
 import BadgeServer
 import BadgeStore
+import Crypto
 import RPC
 
 /// badged's settings: flags first, then environment variables, then defaults that run the
@@ -24,6 +25,11 @@ struct Configuration {
     var smtpFrom = "badges@localhost"
     var digestIntervalMilliseconds = 1000
     var storeConnections = 4
+    var smtpRequireTLS = false
+    var smtpCA: String?
+    var maxConnections = ServerLimits().maxConnections
+    var maxConnectionsPerPeer = ServerLimits().maxConnectionsPerPeer
+    var maxTokenLifetime = TokenAuthority.defaultMaxLifetime
 
     static let help = """
     badged: the badges service (gRPC over HTTP/2).
@@ -38,14 +44,23 @@ struct Configuration {
                                default STORE.key, created with a random key if missing;
                                with PostgreSQL one of the two is required: servers share it)
       --token-key HEX          the key itself (BADGES_TOKEN_KEY)
-      --tls-cert PATH          PEM certificate chain; with --tls-key serves TLS (ALPN h2)
+      --tls-cert PATH          PEM certificate chain; with --tls-key serves TLS (ALPN h2),
+                               TLS 1.3 and TLS 1.2 with ECDHE and AEAD suites; SIGHUP reloads both
       --tls-key PATH           PEM private key (BADGES_TLS_CERT / BADGES_TLS_KEY)
+      --max-connections N      connections open at once (BADGES_MAX_CONNECTIONS; default 2048)
+      --max-connections-per-peer N
+                               connections open at once from one address (default 64)
+      --max-token-lifetime SECONDS
+                               refuse tokens valid for longer than this (default 2592000, 30 days)
       --event-loops N          I/O threads (BADGES_EVENT_LOOPS; default: cores - 1, at least 1)
       --grace SECONDS          shutdown grace period for calls in flight (default 10)
       --sweep-interval-ms N    how often sessions whose time passed are counted (default 1000)
       --smtp-relay URL         where e-mail digests go: smtp://host:port or smtps://host:port
                                (BADGES_SMTP_RELAY; without it digests are not sent)
       --smtp-from ADDRESS      the digests' sender (BADGES_SMTP_FROM; default badges@localhost)
+      --smtp-require-tls BOOL  with smtp://, refuse to send unless the relay takes STARTTLS
+                               (BADGES_SMTP_REQUIRE_TLS; default false: STARTTLS when offered)
+      --smtp-ca PATH           CA certificates to verify the relay with (default: the system's)
       --digest-interval-ms N   how often due digests are looked for (default 1000)
     """
 
@@ -62,7 +77,9 @@ struct Configuration {
             "tls-cert": "BADGES_TLS_CERT", "tls-key": "BADGES_TLS_KEY", "event-loops": "BADGES_EVENT_LOOPS",
             "grace": "BADGES_GRACE", "sweep-interval-ms": "BADGES_SWEEP_INTERVAL_MS",
             "smtp-relay": "BADGES_SMTP_RELAY", "smtp-from": "BADGES_SMTP_FROM", "digest-interval-ms": "BADGES_DIGEST_INTERVAL_MS",
-            "store-connections": "BADGES_STORE_CONNECTIONS",
+            "store-connections": "BADGES_STORE_CONNECTIONS", "smtp-require-tls": "BADGES_SMTP_REQUIRE_TLS",
+            "smtp-ca": "BADGES_SMTP_CA", "max-connections": "BADGES_MAX_CONNECTIONS",
+            "max-connections-per-peer": "BADGES_MAX_CONNECTIONS_PER_PEER", "max-token-lifetime": "BADGES_MAX_TOKEN_LIFETIME",
         ]
         for (flag, variable) in names { if let v = environment[variable] { values[flag] = v } }
         var rest = arguments[...]
@@ -114,6 +131,23 @@ struct Configuration {
             guard let n = Int(connections), (1...256).contains(n) else { throw Invalid(description: "--store-connections must be 1 to 256, got '\(connections)'") }
             c.storeConnections = n
         }
+        if let require = values["smtp-require-tls"] {
+            guard let flag = Bool(require) else { throw Invalid(description: "--smtp-require-tls must be true or false, got '\(require)'") }
+            c.smtpRequireTLS = flag
+        }
+        c.smtpCA = values["smtp-ca"]
+        if let n = values["max-connections"] {
+            guard let value = Int(n), (1...1_000_000).contains(value) else { throw Invalid(description: "--max-connections must be 1 to 1000000, got '\(n)'") }
+            c.maxConnections = value
+        }
+        if let n = values["max-connections-per-peer"] {
+            guard let value = Int(n), (1...1_000_000).contains(value) else { throw Invalid(description: "--max-connections-per-peer must be 1 to 1000000, got '\(n)'") }
+            c.maxConnectionsPerPeer = value
+        }
+        if let n = values["max-token-lifetime"] {
+            guard let value = Int64(n), value >= 60 else { throw Invalid(description: "--max-token-lifetime must be at least 60 seconds, got '\(n)'") }
+            c.maxTokenLifetime = value
+        }
         if c.storeIsPostgres && c.tokenKey == nil && c.tokenKeyFile == nil {
             throw Invalid(description: "with a PostgreSQL store, give --token-key-file or --token-key: every server sharing the store must check tokens with the same key")
         }
@@ -131,24 +165,33 @@ struct Configuration {
 
     var keyFilePath: String { tokenKeyFile ?? store + ".key" }
 
-    /// The token key: given, read from the key file, or made and saved there (mode 0600).
+    /// The token key: given, read from the key file, or made and saved there (mode 0600)
+    /// when no file is there. An existing file is never replaced: one that cannot be read
+    /// stops the start, as a new key would end every token in use.
     func resolveTokenKey() throws -> [UInt8] {
         if let hex = tokenKey {
             guard let key = Hex.decode(hex), key.count >= 16 else { throw Invalid(description: "--token-key must be at least 16 bytes of hex") }
             return key
         }
         let path = keyFilePath
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        if FileManager.default.fileExists(atPath: path) || tokenKeyFile != nil {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw Invalid(description: "cannot read token key file '\(path)': \(Self.reason(error)); fix its permissions or path (it is never replaced, as a new key would end every token in use)")
+            }
             guard let key = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 16 else {
                 throw Invalid(description: "token key file '\(path)' must hold at least 16 bytes of hex")
             }
             return key
         }
-        guard tokenKeyFile == nil else { throw Invalid(description: "cannot read token key file '\(path)'") }
         let key = HMACSHA256.randomBytes(32)
-        guard FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(key) + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw Invalid(description: "cannot create token key file '\(path)'")
-        }
+        try KeyFile.create(path, contents: Hex.encode(key) + "\n")
         return key
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription
     }
 }

@@ -7,9 +7,13 @@ import RPC
 import RPCCore
 
 /// badged: loads the catalog and the store, serves the badges service, counts sessions whose
-/// time passed in the background, and shuts down gracefully on SIGTERM or SIGINT.
+/// time passed in the background, reloads its TLS certificate on SIGHUP, and shuts down
+/// gracefully on SIGTERM or SIGINT.
 
-TerminationSignals.install()
+Signals.install(also: [SIGHUP])
+// A write past a file size limit fails with EFBIG, which the store reports like a full disk,
+// instead of the signal that would end the process.
+signal(SIGXFSZ, SIG_IGN)
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.contains("--help") || arguments.contains("-h") {
     print(Configuration.help)
@@ -37,11 +41,20 @@ do {
     let key = try configuration.resolveTokenKey()
     var options = LedgerOptions()
     options.postgresConnections = configuration.storeConnections
+    options.log = StoreLog { message, fields in Log.error(message, fields) }
     ledger = try BadgeLedger(location: configuration.store, catalog: catalog, options: options)
     let tls = try configuration.tlsCertificate.map { try TLSContext.server(certificateFile: $0, keyFile: configuration.tlsKey!) }
-    let routes = BadgeService.routes(ledger: ledger, authority: TokenAuthority(key: key)) { Int64(Date().timeIntervalSince1970) }
+    let authority = TokenAuthority(key: key, maxLifetime: configuration.maxTokenLifetime)
+    let routes = BadgeService.routes(ledger: ledger, authority: authority) { Int64(Date().timeIntervalSince1970) }
+    var limits = ServerLimits()
+    limits.maxConnections = configuration.maxConnections
+    limits.maxConnectionsPerPeer = configuration.maxConnectionsPerPeer
+    // The largest request the schema allows is a batch of 1,000 events at about 1.2 KB each.
+    limits.maxReceiveMessageSize = 2 << 20
+    limits.connectionReceiveBudget = limits.maxReceiveMessageSize + (64 << 10)
     server = try GRPCServer(
-        configuration: ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls, eventLoops: configuration.eventLoops),
+        configuration: ServerConfiguration(host: configuration.host, port: configuration.port, tls: tls, eventLoops: configuration.eventLoops,
+                                           limits: limits, log: ServerLog { message, fields in Log.info(message, fields) }),
         routes: routes)
 } catch {
     fail("cannot start: \(error)")
@@ -80,15 +93,33 @@ let sweeper = repeating(everyMilliseconds: configuration.sweepIntervalMillisecon
 
 // E-mail digests, when a relay is configured: each due period queued once, sent with retries.
 let digests: Task<Void, Never>? = configuration.smtpRelay.map { relay in
-    let scheduler = DigestScheduler(ledger: ledger, mailer: SMTPMailer(relay: relay, from: configuration.smtpFrom), clock: SystemClock())
+    let mailer = SMTPMailer(relay: relay, from: configuration.smtpFrom, requireTLS: configuration.smtpRequireTLS, trustedCertificates: configuration.smtpCA)
+    let scheduler = DigestScheduler(ledger: ledger, mailer: mailer, clock: SystemClock())
     Log.info("digests on", ["relay": relay])
     return repeating(everyMilliseconds: configuration.digestIntervalMilliseconds, failure: "digest round failed") {
         try await scheduler.tick()
     }
 }
 
-let signal = await TerminationSignals.next()
-Log.info("shutting down", ["signal": "\(signal)", "calls_in_flight": "\(server.callsInFlight)"])
+/// The certificate and key files read again, for new connections (open ones keep theirs).
+func reloadCertificate() {
+    guard let certificate = configuration.tlsCertificate, let key = configuration.tlsKey else {
+        return Log.info("SIGHUP: nothing to reload (no TLS certificate configured)")
+    }
+    do {
+        try server.reloadTLS(try TLSContext.server(certificateFile: certificate, keyFile: key))
+        Log.info("TLS certificate reloaded", ["certificate": certificate])
+    } catch {
+        Log.error("TLS certificate not reloaded; the previous one stays in use", ["error": "\(error)"])
+    }
+}
+
+var received = await Signals.next()
+while received == SIGHUP {
+    reloadCertificate()
+    received = await Signals.next()
+}
+Log.info("shutting down", ["signal": "\(received)", "calls_in_flight": "\(server.callsInFlight)"])
 await server.shutdown(grace: .milliseconds(Int(configuration.grace * 1000)))
 sweeper.cancel()
 digests?.cancel()
