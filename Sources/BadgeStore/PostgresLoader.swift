@@ -5,6 +5,9 @@ struct ScopePlan {
     var events: [EventKey] = []
     /// State and awards.
     var users: Set<UserKey> = []
+    /// Users an event names: the only ones a row is made for when missing (to lock it before
+    /// their first event is stored). Reads and marks of unknown users store nothing.
+    var eventUsers: Set<UserKey> = []
     /// Also registrations, certificates and the digest subscription.
     var detailedUsers: Set<UserKey> = []
     /// Organization ids byte for byte (see `BytewiseKey`).
@@ -41,6 +44,7 @@ struct ScopePlan {
     private mutating func add(_ event: ActivityEvent) {
         events.append(EventKey(org: event.organizationID, eventID: event.eventID))
         users.insert(UserKey(org: event.organizationID, user: event.userID))
+        eventUsers.insert(UserKey(org: event.organizationID, user: event.userID))
     }
 }
 
@@ -183,12 +187,12 @@ struct PostgresLoader {
 
     private func loadUsers(_ plan: ScopePlan, _ s: inout LedgerState) throws {
         let keys = plan.users.sorted()
-        let orgs = PostgresText.array(keys.map(\.org)), users = PostgresText.array(keys.map(\.user))
-        if lock && !keys.isEmpty {
+        let newcomers = plan.eventUsers.sorted()
+        if lock && !newcomers.isEmpty {
             try db.query("""
                 INSERT INTO user_states (org_id, user_id, state) SELECT o, u, $3::bytea FROM unnest($1::text[], $2::text[]) AS k(o, u)
                 ON CONFLICT DO NOTHING
-                """, [orgs, users, Self.emptyUser])
+                """, [PostgresText.array(newcomers.map(\.org)), PostgresText.array(newcomers.map(\.user)), Self.emptyUser])
         }
         let states = try rows("SELECT org_id, user_id, state FROM user_states", of: keys, in: plan.wholeOrganizations,
                               then: "ORDER BY org_id, user_id\(forUpdate)")

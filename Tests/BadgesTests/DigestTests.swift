@@ -9,24 +9,45 @@ enum MailCatcherError: Error {
     case didNotStart
 }
 
-/// A real SMTP server on loopback: Python's aiosmtpd writing each message to a maildir.
+/// A real SMTP server on loopback: Python's aiosmtpd writing each message to a maildir. With
+/// `requireTLS`, it offers STARTTLS with a certificate made for 127.0.0.1 (`certificate`) and
+/// refuses mail until the client has switched to TLS.
 final class MailCatcher {
     let port: Int
     let directory: URL
+    let requireTLS: Bool
     private var process: Process?
 
-    init(port: Int? = nil) {
+    init(port: Int? = nil, requireTLS: Bool = false) {
         // Below Linux's ephemeral range (32768 and up), where connections of this test run
         // (PostgreSQL, the gRPC tests) could be holding the port.
         self.port = port ?? Int.random(in: 20_000..<32_768)
+        self.requireTLS = requireTLS
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mail-\(UUID().uuidString)")
     }
 
+    /// The relay's self-signed certificate, which the mailer is told to trust.
+    var certificate: String { directory.appendingPathComponent("cert.pem").path }
+
     func start() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var tlsArguments: [String] = []
+        if requireTLS {
+            let key = directory.appendingPathComponent("key.pem").path
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                 "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+            openssl.standardOutput = FileHandle.nullDevice
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            tlsArguments = ["--tlscert", certificate, "--tlskey", key]
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", directory.appendingPathComponent("box").path]
+        p.arguments = ["python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"] + tlsArguments
+            + ["-c", "aiosmtpd.handlers.Mailbox", directory.appendingPathComponent("box").path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -145,6 +166,40 @@ struct DigestTests {
         #expect(text.contains("All Set Up (Personal): Completed your profile"))
         #expect(text.contains("First Feedback (Feedback): Received your first customer feedback response"))
         #expect(text.contains("<b>All Set Up</b>"), "the HTML part lists the badges too")
+    }
+
+    /// smtp:// relays are asked for STARTTLS when they offer it (this one refuses mail
+    /// without it), and the Message-ID is a hash that names neither user nor organization.
+    @Test func startTLSWhenTheRelayOffersIt() async throws {
+        let mail = MailCatcher(requireTLS: true)
+        try mail.start()
+        let f = try await subscribedLedger(.sqlite)
+        try await f.record(.coachingItemSaved)
+        let scheduler = DigestScheduler(
+            ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com", trustedCertificates: mail.certificate), clock: f.clock)
+        f.clock.set(Self.instant("2026-01-05T08:00:10Z"))
+        let sent = try await scheduler.tick()
+        let errors = try await f.ledger.outbox().map(\.lastError)
+        #expect(sent == 1, "\(errors)")
+        let message = try #require(mail.messages().first)
+        let id = try #require(message.split(separator: "\n").first { $0.hasPrefix("Message-ID:") })
+        #expect(id.trimmingCharacters(in: .whitespacesAndNewlines).wholeMatch(of: /Message-ID: <[0-9a-f]{32}@badges>/) != nil, "\(id)")
+    }
+
+    /// With TLS required, a relay that does not offer STARTTLS gets nothing: the digest stays
+    /// pending with the reason, to be retried.
+    @Test func requiredTLSSendsNothingToARelayWithoutIt() async throws {
+        let mail = MailCatcher()
+        try mail.start()
+        let f = try await subscribedLedger(.sqlite)
+        try await f.record(.coachingItemSaved)
+        let scheduler = DigestScheduler(
+            ledger: f.ledger, mailer: SMTPMailer(relay: mail.relay, from: "badges@example.com", requireTLS: true), clock: f.clock)
+        f.clock.set(Self.instant("2026-01-05T08:00:10Z"))
+        #expect(try await scheduler.tick() == 0)
+        let pending = try #require(try await f.ledger.outbox().first)
+        #expect(pending.state == .pending && pending.attempts == 1 && pending.lastError.contains("SMTP delivery"), "\(pending.lastError)")
+        #expect(mail.messages().isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases) func nothingNewMeansNoMail(store: StoreKind) async throws {
