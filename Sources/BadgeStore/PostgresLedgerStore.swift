@@ -19,6 +19,7 @@ final class PostgresLedgerStore: LedgerStore {
     private let maxBatch: Int
     private let running = Atomic<Int>(0)
     private let log: StoreLog
+    private let failureLogLimit = LogRateLimit(perSecond: 10)
     /// Why writes fail now (PostgreSQL out of reach or out of resources), until one commits.
     private let failure = Mutex<String?>(nil)
 
@@ -109,7 +110,12 @@ final class PostgresLedgerStore: LedgerStore {
                     return
                 }
                 let sqlState = (error as? PostgresError)?.sqlState ?? ""
-                log.write("a store operation failed", ["operation": batch[0].scope.summary, "sqlstate": sqlState, "error": "\(error)"])
+                let (write, dropped) = failureLogLimit.admit()
+                if write {
+                    var fields = ["operation": batch[0].scope.summary, "sqlstate": sqlState, "error": "\(error)"]
+                    if dropped > 0 { fields["not_logged_before"] = "\(dropped)" }
+                    log.write("a store operation failed", fields)
+                }
                 let code = sqlState.isEmpty ? "" : " (SQLSTATE \(sqlState))"
                 batch[0].finish(.failure(LedgerError.storeFailed("the store could not save this call's changes\(code); the server's log has the cause")))
                 return

@@ -70,22 +70,37 @@ def interop_pb2(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def pb(tmp_path_factory):
+    """badges.proto as exported, compiled for grpcio: messages, and `pb.grpc` the stubs."""
+    module = compile_proto(ROOT / "Schema/proto/badges.proto", tmp_path_factory.mktemp("badges"), grpc=True)
+    import badges_pb2_grpc
+
+    module.grpc = badges_pb2_grpc
+    return module
+
+
+@pytest.fixture(scope="session")
 def health_pb2(tmp_path_factory):
     return compile_proto(ROOT / "Schema/proto/health.proto", tmp_path_factory.mktemp("health"), grpc=True)
+
+
+def make_certificate(directory, names="DNS:localhost,IP:127.0.0.1", rsa=False, stem="cert"):
+    """A self-signed certificate (EC P-256, or RSA 2048) for the subjectAltName `names`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / f"{stem}.pem", directory / f"{stem}.key"
+    algorithm = ["-newkey", "rsa:2048"] if rsa else ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    subprocess.run(
+        ["openssl", "req", "-x509", *algorithm, "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+         "-subj", f"/CN={names.split(',')[0].split(':', 1)[1]}", "-addext", f"subjectAltName={names}"],
+        check=True, capture_output=True,
+    )
+    return types.SimpleNamespace(cert=cert, key=key)
 
 
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory):
     """A self-signed certificate for localhost and 127.0.0.1, made for this test run."""
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    return types.SimpleNamespace(cert=cert, key=key)
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 class RunningServer:

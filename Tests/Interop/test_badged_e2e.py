@@ -7,17 +7,7 @@ import time
 import grpc
 import pytest
 
-from badged_fixture import Badged, auth, mint
-from conftest import ROOT, compile_proto
-
-
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    module = compile_proto(ROOT / "Schema/proto/badges.proto", tmp_path_factory.mktemp("badges"), grpc=True)
-    import badges_pb2_grpc
-
-    module.grpc = badges_pb2_grpc
-    return module
+from badged_fixture import Badged, Client, auth, mint
 
 
 @pytest.fixture
@@ -25,43 +15,6 @@ def server(tmp_path):
     s = Badged(tmp_path)
     yield s
     assert s.stop() == 0
-
-
-class Client:
-    def __init__(self, pb, server, org="acme"):
-        self.pb = pb
-        self.org = org
-        self.channel = grpc.insecure_channel(server.address)
-        self.award = pb.grpc.AwardServiceStub(self.channel)
-        self.progress = pb.grpc.ProgressServiceStub(self.channel)
-        self.reports = pb.grpc.ReportServiceStub(self.channel)
-        self.md = auth(server.token(org))
-        self.n = 0
-
-    def event(self, user="ana", event_id=None, **payload):
-        self.n += 1
-        return self.pb.ActivityEvent(organization_id=self.org, event_id=event_id or f"e{self.n}-{time.time_ns()}", user_id=user, **payload)
-
-    def record(self, user="ana", event_id=None, **payload):
-        return self.award.RecordActivity(self.pb.RecordActivityRequest(event=self.event(user, event_id, **payload)), metadata=self.md, timeout=10)
-
-    def session(self, sid, role="mentor", user="ana", end_in=3600, complete=True):
-        end = self.pb.Timestamp(seconds=int(time.time()) + end_in)
-        self.record(user, session_scheduled=self.pb.SessionScheduled(session_id=sid, role=role, program_id="p1", scheduled_end=end))
-        if complete:
-            return self.record(user, session_completed=self.pb.SessionCompleted(session_id=sid))
-
-    def enable(self, tier=None):
-        tier = tier if tier is not None else self.pb.ENTERPRISE
-        return self.award.ConfigureOrganization(
-            self.pb.ConfigureOrganizationRequest(organization_id=self.org, tier=tier, badges_enabled=True), metadata=self.md, timeout=10)
-
-    def achievements(self, user="ana"):
-        return self.progress.GetAchievements(self.pb.GetAchievementsRequest(organization_id=self.org, user_id=user), metadata=self.md, timeout=10)
-
-    def award_ids(self, user="ana"):
-        listed = self.award.ListAwards(self.pb.ListAwardsRequest(organization_id=self.org, user_id=user, page_size=100), metadata=self.md, timeout=10)
-        return {a.award.badge.id for a in listed.achievements if a.HasField("award")}
 
 
 def test_mentor_crosses_one_five_and_ten_sessions(pb, server):
@@ -244,7 +197,7 @@ def test_shutdown_logs_no_error(tmp_path):
         server = Badged(tmp_path, "--sweep-interval-ms", "10")
         time.sleep(0.2)
         assert server.stop() == 0
-        log = server.process.stderr.read()
+        log = server.log
         assert '"msg":"stopped"' in log
         assert '"level":"error"' not in log, log
 

@@ -22,15 +22,6 @@ USERS = [f"u{n}" for n in range(12)]
 CATALOG = json.loads((ROOT / "Sources/Badges/Catalog/catalog.json").read_text())["badges"]
 
 
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    module = compile_proto(ROOT / "Schema/proto/badges.proto", tmp_path_factory.mktemp("badges-pg"), grpc=True)
-    import badges_pb2_grpc
-
-    module.grpc = badges_pb2_grpc
-    return module
-
-
 def psql(url, sql):
     out = subprocess.run(["psql", url, "-AtXq", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True)
     return [line.split("|") for line in out.stdout.strip().splitlines()]
@@ -188,3 +179,61 @@ def test_postgres_store_mistakes_are_named(tmp_path, database):
                           "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0 and "cannot connect" in out.stderr and "127.0.0.1" in out.stderr
     assert "secret" not in out.stdout
+
+
+def test_one_tenants_refused_write_fails_only_its_own_calls(pb, servers, database):
+    """A value PostgreSQL refuses (here a trigger stands in for a bad row) used to fail the
+    whole group-commit batch, other tenants' writes in it with INTERNAL. Now only the calls
+    of the refused tenant fail, naming the SQLSTATE, and the log says what failed."""
+    from badged_fixture import Client
+
+    server = servers[0]
+    healthy, poisoned = Client(pb, server, org="healthy"), Client(pb, server, org="poisoned")
+    healthy.enable()
+    poisoned.enable()
+    psql(database, """
+        CREATE FUNCTION refuse_poisoned() RETURNS trigger AS $$
+        BEGIN
+            IF NEW.org_id = 'poisoned' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = '22023'; END IF;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql;
+        CREATE TRIGGER refuse_poisoned BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_poisoned();
+        """)
+    outcomes = {"healthy": [], "poisoned": []}
+    lock = threading.Lock()
+
+    def send(n):
+        client = healthy if n % 2 == 0 else poisoned
+        try:
+            client.record(user=f"u{n % 10}", event_id=f"e{n}", feedback_received=pb.FeedbackReceived())
+            result = "ok"
+        except grpc.RpcError as error:
+            result = (error.code(), error.details())
+        with lock:
+            outcomes[client.org].append(result)
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(send, range(400)))
+    assert outcomes["healthy"] == ["ok"] * 200, [o for o in outcomes["healthy"] if o != "ok"][:3]
+    assert all(o != "ok" and o[0] == grpc.StatusCode.INTERNAL and "SQLSTATE 22023" in o[1] for o in outcomes["poisoned"]), outcomes["poisoned"][:3]
+    stored = int(psql(database, "SELECT count(*) FROM events WHERE org_id = 'healthy'")[0][0])
+    assert stored == 200
+    assert sum(healthy.stats(f"u{n}").get("feedback_received", 0) for n in range(0, 10, 2)) == 200
+    server.stop()
+    log = server.log
+    assert '"msg":"a store operation failed"' in log and '"sqlstate":"22023"' in log and "organization 'poisoned'" in log
+
+
+def test_lookalike_organizations_are_two_tenants_on_postgres(pb, servers):
+    """On PostgreSQL, where the two are two rows, a token for one used to read the other."""
+    from badged_fixture import Client
+
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    a, b = Client(pb, servers[0], org=composed), Client(pb, servers[1], org=decomposed)
+    a.enable()
+    b.enable()
+    b.record(feedback_received=pb.FeedbackReceived())
+    with pytest.raises(grpc.RpcError) as error:
+        a.reports.ListBadges(pb.ListBadgesRequest(organization_id=decomposed), metadata=a.md, timeout=10)
+    assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert a.stats() == {} and b.stats() == {"feedback_received": 1}

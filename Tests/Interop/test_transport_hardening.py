@@ -230,3 +230,29 @@ def test_client_that_never_reads_responses(interop_pb2, h2c_server):
     assert all("still unread" in m for m in messages)
     client.close()
     assert_server_answers(interop_pb2, h2c_server.port)
+
+
+def test_long_status_messages_are_cut(interop_pb2, h2c_server):
+    """A handler's message may echo what the client sent; it goes back cut to 1 KiB, so that
+    the error's headers always fit and are sent at once."""
+    with grpc.insecure_channel(f"127.0.0.1:{h2c_server.port}") as channel:
+        stub = interop_pb2.test_pb2_grpc.TestServiceStub(channel)
+        message = "é" * 2000  # 4000 bytes of UTF-8, 12000 percent-encoded
+        status = interop_pb2.messages_pb2.EchoStatus(code=3, message=message)
+        with pytest.raises(grpc.RpcError) as error:
+            stub.UnaryCall(interop_pb2.messages_pb2.SimpleRequest(response_status=status), timeout=5)
+    details = error.value.details()
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert details == "é" * 510 + "...", details[:40]
+
+
+def test_request_limits_from_the_schema(interop_pb2, h2c_server):
+    """The interop schema bounds EchoStatus.message to a text of 4 KiB: past it the request is
+    refused before the handler runs, naming the field."""
+    with grpc.insecure_channel(f"127.0.0.1:{h2c_server.port}") as channel:
+        stub = interop_pb2.test_pb2_grpc.TestServiceStub(channel)
+        status = interop_pb2.messages_pb2.EchoStatus(code=3, message="x" * 4097)
+        with pytest.raises(grpc.RpcError) as error:
+            stub.UnaryCall(interop_pb2.messages_pb2.SimpleRequest(response_status=status), timeout=5)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.value.details() == "response_status.message is 4097 bytes long; the limit for a text is 4096 bytes"
