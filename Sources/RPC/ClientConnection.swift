@@ -97,6 +97,7 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
         if io.readAvailable() == .failed {
             return fail(RPCError(code: .unavailable, message: "the connection to \(authority) was lost"))
         }
+        if io.stoppedAtBudget { loop.resumeSoon(self) }
         loop.needsFlush(self)
     }
 
@@ -105,7 +106,7 @@ final class ClientConnection: EventHandler, FlushTarget, DeadlineOwner {
         switch io.flush() {
         case .failed: fail(RPCError(code: .unavailable, message: "the connection to \(authority) was lost"))
         case .finished: fail(RPCError(code: .unavailable, message: "the connection to \(authority) ended"))
-        case .open: break
+        case .open: if io.stoppedAtBudget { loop.resumeSoon(self) }
         }
     }
 

@@ -13,6 +13,13 @@ final class ConnectionIO {
     private var wantWrite = false
     private(set) var readingPaused = false
     private let maxOutbound: Int
+    /// Set when the last read stopped at `readBudget` with more perhaps waiting: the owner
+    /// asks its loop for another turn (`EventLoop.resumeSoon`), as TLS may hold decrypted
+    /// bytes that no socket event will announce.
+    private(set) var stoppedAtBudget = false
+    /// Bytes one connection may read in one turn of its loop, so that a client streaming
+    /// megabytes does not keep the loop from the other connections meanwhile.
+    static let readBudget = 64 << 10
 
     enum Outcome {
         case open
@@ -49,9 +56,16 @@ final class ConnectionIO {
         // One buffer per loop, not per connection: nghttp2 takes what it needs from each read
         // before the next, and thousands of idle connections then hold none.
         let buffer = loop.readBuffer
+        var budget = Self.readBudget
+        stoppedAtBudget = false
         while !readingPaused {
+            guard budget > 0 else {
+                stoppedAtBudget = true
+                return .open
+            }
             switch stream.read(into: buffer) {
             case .bytes(let n):
+                budget -= n
                 let consumed = nghttp2_session_mem_recv(session, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
                 if consumed < 0 {
                     // A protocol error: nghttp2 has queued GOAWAY; send what we can, then hang up.

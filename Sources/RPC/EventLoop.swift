@@ -36,6 +36,8 @@ public final class EventLoop: @unchecked Sendable {
     private var flushTargets: [ObjectIdentifier: FlushTarget] = [:]
     /// Swift tasks that prefer this loop as their executor (see `enqueue`), ready to run.
     private var readyJobs: [UnownedJob] = []
+    /// Handlers that stopped reading at their budget, to be given another turn next iteration.
+    private var resumed: [EventHandler] = []
     /// Where this loop's connections read socket bytes into, one read at a time.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 << 10, alignment: 16)
 
@@ -120,13 +122,18 @@ public final class EventLoop: @unchecked Sendable {
         flushTargets[ObjectIdentifier(target)] = target
     }
 
+    /// Gives `handler` another read turn in the next iteration, after the others ready then.
+    func resumeSoon(_ handler: EventHandler) {
+        resumed.append(handler)
+    }
+
     // MARK: - Running
 
     fileprivate func run() {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 256)
         while !stopRequested.load(ordering: .acquiring) {
-            let timeout = readyJobs.isEmpty ? timers.millisecondsUntilNext(now: Clock.now()) : 0
+            let timeout = readyJobs.isEmpty && resumed.isEmpty ? timers.millisecondsUntilNext(now: Clock.now()) : 0
             let count = events.withUnsafeMutableBufferPointer {
                 epoll_wait(epollFD, $0.baseAddress, Int32($0.count), timeout)
             }
@@ -146,6 +153,11 @@ public final class EventLoop: @unchecked Sendable {
                         writable: flags & EPOLLOUT.rawValue != 0,
                         hangup: flags & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0)
                 }
+            }
+            if !resumed.isEmpty {
+                let turn = resumed
+                resumed.removeAll(keepingCapacity: true)
+                for handler in turn { handler.handleEvent(readable: true, writable: false, hangup: false) }
             }
             runInbox()
             runReadyJobs()

@@ -25,9 +25,9 @@ final class LoopServer: EventHandler {
     }
 
     func handleEvent(readable: Bool, writable: Bool, hangup: Bool) {
-        // Accept everything pending; the listener is level-triggered, so a cap keeps one
-        // iteration short under a connection storm without losing any.
-        for _ in 0..<64 {
+        // A few per turn: the listener is level-triggered, so the rest wait for the next
+        // iteration, and a connection storm does not hold up the calls of open connections.
+        for _ in 0..<8 {
             switch Socket.accept(listener) {
             case .none:
                 return

@@ -71,7 +71,7 @@ public struct ServerLimits: Sendable {
     public var requestReadTimeout: Duration = .seconds(30)
     /// Response bytes queued for a client that does not read, before the server stops
     /// reading from it and refuses its further calls.
-    public var maxOutboundBuffer = 2 << 20
+    public var maxOutboundBuffer = 1 << 20
     /// RST_STREAM rate limit (CVE-2023-44487, rapid reset): a burst, then a rate per second.
     public var streamResetBurst: UInt64 = 1000
     public var streamResetRate: UInt64 = 33

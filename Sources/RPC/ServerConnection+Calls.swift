@@ -105,12 +105,14 @@ extension ServerConnection {
 
     private func receiveData(_ s: ServerStream, _ bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count
-        // The stream's own window goes back at once (a message is bounded by its size limit);
-        // the connection's only when a call takes the bytes or they are dropped.
-        nghttp2_session_consume_stream(session, s.id, n)
         s.unreadBytes += n
         unreadRequestBytes += n
+        // An answered call's bytes are dropped and give the connection its window back, but
+        // not the stream: a client that goes on sending is stopped by flow control at once.
         guard !s.answered else { return dropBody(s) }
+        // A call still reading gets its stream window back at once (a message is bounded by its
+        // size limit); the connection's comes back only when a call takes the bytes.
+        nghttp2_session_consume_stream(session, s.id, n)
         let limits = core.limits
         let held = core.heldRequestBytes.add(n, ordering: .relaxed).newValue
         s.heldBytes += n

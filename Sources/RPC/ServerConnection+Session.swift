@@ -84,14 +84,16 @@ extension ServerConnection {
         var settings = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: UInt32(limits.maxConcurrentStreams)),
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(limits.maxHeaderListSize)),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 1 << 20),
+            // What a stream may send before the server has looked at it: a call refused at its
+            // headers wastes at most this much of the client's bandwidth and the server's reading.
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: 256 << 10),
             // gRPC does not use stream priorities; without the RFC 7540 tree nghttp2 keeps no
             // closed streams around for it and schedules frames in plain queues.
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES.rawValue), value: 1),
         ]
         nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
         // The connection window is the budget of unread request bytes (see above); streams get
-        // 1 MiB each, handed back as their bytes arrive, since a message is bounded on its own.
+        // 256 KiB each, handed back as their bytes arrive, since a message is bounded on its own.
         nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(clamping: limits.connectionReceiveBudget))
         loop.needsFlush(self)
     }

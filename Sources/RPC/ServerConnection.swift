@@ -78,6 +78,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
 
     private func read() {
         if io.readAvailable() == .failed { return close() }
+        if io.stoppedAtBudget { loop.resumeSoon(self) }
         loop.needsFlush(self)
     }
 
@@ -88,6 +89,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
         case .failed, .finished:
             close()
         case .open:
+            if io.stoppedAtBudget { loop.resumeSoon(self) }
             if shuttingDown && streams.isEmpty && io.pendingOutput == 0 { close() }
         }
     }

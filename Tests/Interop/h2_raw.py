@@ -7,6 +7,7 @@ import time
 import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -99,3 +100,43 @@ def wait_closed(sock, timeout=5.0):
         except ConnectionResetError:
             return True
     return False
+
+
+def push_bodies(clients, streams, per_stream, seconds):
+    """Sends body bytes on every open stream of `clients` (`streams[i]` holds client i's
+    stream ids) as fast as flow control allows, at most `per_stream` each, for `seconds`,
+    reading what the server sends meanwhile; returns how many bytes were sent in all."""
+    sent = 0
+    remaining = {(i, sid): per_stream for i, ids in enumerate(streams) for sid in ids}
+    chunk = b"\x00" * 16384
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and remaining:
+        progressed = False
+        for (i, sid), left in list(remaining.items()):
+            conn = clients[i].conn
+            try:
+                window = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size, left)
+                if window > 0:
+                    conn.send_data(sid, chunk[:window])
+            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError, KeyError):
+                del remaining[(i, sid)]
+                continue
+            if window > 0:
+                remaining[(i, sid)] = left - window
+                sent += window
+                progressed = True
+                if remaining[(i, sid)] == 0:
+                    del remaining[(i, sid)]
+        for client in clients:
+            try:
+                client.flush()
+            except OSError:
+                pass
+            client.pump(lambda events: False, timeout=0.01)
+        if not progressed:
+            time.sleep(0.05)
+    return sent
+
+
+def was_reset(client, stream_id):
+    return any(isinstance(e, h2.events.StreamReset) and e.stream_id == stream_id for e in client.events)

@@ -11,12 +11,11 @@ import threading
 import time
 
 import grpc
-import h2.exceptions
 import pytest
 
 from badged_fixture import Badged, Client, auth, mint
 from conftest import make_certificate, swift_bin_path
-from h2_raw import PREFACE, RawClient, grpc_message, stream_ended, wait_closed
+from h2_raw import PREFACE, RawClient, push_bodies, stream_ended, wait_closed, was_reset
 
 
 @pytest.fixture
@@ -300,50 +299,6 @@ def test_unfinished_bodies_with_a_token_are_bounded_per_connection(pb, server):
     per_connection = sent / len(clients)
     assert per_connection < (2 << 20) + (64 << 10) + 65_535 + 16 * 5, f"a connection sent {per_connection:.0f} unread bytes"
     assert held < 64, f"RSS grew {held:.0f} MiB while {sent} bytes were held"
-
-
-def push_bodies(clients, streams, per_stream, seconds):
-    """Sends body bytes on every open stream as fast as flow control allows, for `seconds`;
-    returns how many bytes were sent in all."""
-    sent = 0
-    remaining = {(i, sid): per_stream for i, ids in enumerate(streams) for sid in ids}
-    chunk = b"\x00" * 16384
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and remaining:
-        progressed = False
-        for (i, sid), left in list(remaining.items()):
-            conn = clients[i].conn
-            try:
-                window = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size, left)
-            except (h2.exceptions.StreamClosedError, KeyError):
-                del remaining[(i, sid)]
-                continue
-            if window > 0:
-                try:
-                    conn.send_data(sid, chunk[:window])
-                except h2.exceptions.StreamClosedError:
-                    del remaining[(i, sid)]
-                    continue
-                remaining[(i, sid)] = left - window
-                sent += window
-                progressed = True
-                if remaining[(i, sid)] == 0:
-                    del remaining[(i, sid)]
-        for client in clients:
-            try:
-                client.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            client.pump(lambda events: False, timeout=0.01)
-        if not progressed:
-            time.sleep(0.05)
-    return sent
-
-
-def was_reset(client, sid):
-    import h2.events
-
-    return any(isinstance(e, h2.events.StreamReset) and e.stream_id == sid for e in client.events)
 
 
 def test_connections_are_capped_per_peer(pb, tmp_path, health_pb2):
