@@ -50,9 +50,9 @@ public struct ServerLimits: Sendable {
     /// Request bytes one connection may have sent that no call has taken yet: its HTTP/2
     /// receive window, refilled only as calls take their messages (at least one whole message).
     public var connectionReceiveBudget = (4 << 20) + (64 << 10)
-    /// Request bytes the whole server holds, from their arrival until their call ends. Past
-    /// nine tenths of it, requests over `smallRequestSize` are refused (RESOURCE_EXHAUSTED);
-    /// past all of it, every request is, until calls in progress end.
+    /// Request bytes the whole server holds (headers and bodies), from their arrival until
+    /// their call ends. Past nine tenths of it, requests over `smallRequestSize` are refused
+    /// (RESOURCE_EXHAUSTED); past all of it, every request is, until calls in progress end.
     public var serverReceiveBudget = 512 << 20
     /// Requests up to this size keep the last tenth of `serverReceiveBudget` to themselves,
     /// so that clients sending large messages cannot starve the small calls of others.

@@ -81,6 +81,9 @@ extension ServerConnection {
         if let admit = route.admit, let refusal = admit(s.metadata) {
             return refuse(s, refusal.code, refusal.message)
         }
+        // The headers a call keeps count against the server's budget too: 256 streams of
+        // 16 KiB each are as much as a large message.
+        if !hold(s, s.headerListSize, large: false) { return }
         if let timeout = s.timeout {
             if timeout == .zero { return refuse(s, .deadlineExceeded, "deadline exceeded before the call started") }
             let due = Clock.now() &+ Clock.nanoseconds(timeout)
@@ -113,15 +116,8 @@ extension ServerConnection {
         // A call still reading gets its stream window back at once (a message is bounded by its
         // size limit); the connection's comes back only when a call takes the bytes.
         nghttp2_session_consume_stream(session, s.id, n)
-        let limits = core.limits
-        let held = core.heldRequestBytes.add(n, ordering: .relaxed).newValue
-        s.heldBytes += n
-        let budget = limits.serverReceiveBudget
-        if held > budget || (held > budget / 10 * 9 && s.body.count + n > limits.smallRequestSize) {
-            dropBody(s)
-            return refuse(s, .resourceExhausted, "the server holds \(held - n) bytes of requests in progress, near its limit of \(budget); retry later")
-        }
-        let limit = limits.maxReceiveMessageSize
+        guard hold(s, n, large: s.body.count + n > core.limits.smallRequestSize) else { return }
+        let limit = core.limits.maxReceiveMessageSize
         s.body.append(contentsOf: bytes)
         if s.body.count >= GRPCFraming.prefixSize {
             // The length prefix tells the size before the bytes arrive: refuse early.
@@ -132,6 +128,18 @@ extension ServerConnection {
                 refuse(s, .resourceExhausted, "request message of \(size) bytes exceeds the limit of \(limit) bytes")
             }
         }
+    }
+
+    /// Counts `n` more bytes of the call against the server's `serverReceiveBudget`; past it
+    /// (or, for a large request, past nine tenths of it) refuses the call and returns false.
+    private func hold(_ s: ServerStream, _ n: Int, large: Bool) -> Bool {
+        let held = core.heldRequestBytes.add(n, ordering: .relaxed).newValue
+        s.heldBytes += n
+        let budget = core.limits.serverReceiveBudget
+        guard held > budget || (large && held > budget / 10 * 9) else { return true }
+        dropBody(s)
+        refuse(s, .resourceExhausted, "the server holds \(held - n) bytes of requests in progress, near its limit of \(budget); retry later")
+        return false
     }
 
     /// Gives the connection window back for bytes a call has taken or that were dropped.
@@ -326,20 +334,15 @@ extension ServerConnection {
     }
 
     /// Answers with an error before the request is read, and asks the client to stop sending
-    /// it (RST_STREAM NO_ERROR after the answer, as RFC 9113 section 8.1 allows).
+    /// it (RST_STREAM NO_ERROR after the answer, as RFC 9113 section 8.1 allows; see `answerSent`).
     func refuse(_ s: ServerStream, _ code: StatusCode, _ message: String) {
         guard !s.answered else { return }
         respondError(s, code, message)
-        stopReading(s)
-    }
-
-    /// After an early answer: RST_STREAM NO_ERROR once the answer is out (nghttp2 drops a
-    /// stream's queued HEADERS when it is reset first), unless the client has sent it all.
-    private func stopReading(_ s: ServerStream) {
         s.resetWhenAnswered = true
     }
 
-    /// A response's last HEADERS frame went out.
+    /// A response's last HEADERS frame went out: a call answered early is reset now, unless
+    /// the client has sent its whole request (reset first, nghttp2 would drop the answer).
     func answerSent(_ id: Int32) {
         withStream(id) { s in
             guard s.resetWhenAnswered, nghttp2_session_get_stream_remote_close(session, id) == 0 else { return }
@@ -365,7 +368,7 @@ extension ServerConnection {
         let headers = HeaderList([(":status", "\(status)")])
         let submitted = headers.withNV { nghttp2_submit_response(session, s.id, $0, $1, nil) }
         if submitted != 0 { return reset(s, NGHTTP2_INTERNAL_ERROR) }
-        stopReading(s)
+        s.resetWhenAnswered = true
         loop.needsFlush(self)
     }
 

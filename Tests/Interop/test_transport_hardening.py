@@ -10,7 +10,7 @@ import h2.settings
 import pytest
 
 from conftest import RunningServer
-from h2_raw import PREFACE, RawClient, connection_over, frame, grpc_message, stream_ended, wait_closed
+from h2_raw import PREFACE, RawClient, connection_over, frame, grpc_message, push_bodies, stream_ended, wait_closed
 
 HEADERS, DATA, RST_STREAM, SETTINGS, CONTINUATION = 0x1, 0x0, 0x3, 0x4, 0x9
 END_STREAM, END_HEADERS = 0x1, 0x4
@@ -256,3 +256,35 @@ def test_request_limits_from_the_schema(interop_pb2, h2c_server):
             stub.UnaryCall(interop_pb2.messages_pb2.SimpleRequest(response_status=status), timeout=5)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error.value.details() == "response_status.message is 4097 bytes long; the limit for a text is 4096 bytes"
+
+
+def test_server_budget_for_request_bytes(interop_pb2):
+    """Unfinished bodies fill the server's request budget (4 MiB here): past nine tenths of it
+    large requests are refused (RESOURCE_EXHAUSTED) while small ones still get through, and
+    all is well once the bodies' connection goes."""
+    server = RunningServer("--server-receive-budget", str(4 << 20))
+    try:
+        hog = RawClient(server.port)
+        hog.start()
+        streams = []
+        for _ in range(2):  # 3.7 MB in all: just under nine tenths of the budget
+            sid = hog.conn.get_next_available_stream_id()
+            hog.conn.send_headers(sid, hog.request_headers(path="/grpc.testing.TestService/UnaryCall"), end_stream=False)
+            hog.conn.send_data(sid, b"\x00" + struct.pack(">I", 1_850_000))
+            streams.append(sid)
+        hog.flush()
+        assert push_bodies([hog], [streams], 1_850_000, seconds=10) == 2 * 1_850_000
+        time.sleep(0.3)
+        with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            stub = interop_pb2.test_pb2_grpc.TestServiceStub(channel)
+            large = interop_pb2.messages_pb2.SimpleRequest(payload=interop_pb2.messages_pb2.Payload(body=bytes(200_000)))
+            with pytest.raises(grpc.RpcError) as error:
+                stub.UnaryCall(large, timeout=5)
+            assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "near its limit of 4194304" in error.value.details()
+            assert stub.EmptyCall(interop_pb2.empty_pb2.Empty(), timeout=5) == interop_pb2.empty_pb2.Empty()
+            hog.close()
+            time.sleep(0.3)
+            assert stub.UnaryCall(large, timeout=5) == interop_pb2.messages_pb2.SimpleResponse()
+    finally:
+        assert server.stop() == 0

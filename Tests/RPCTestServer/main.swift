@@ -7,7 +7,7 @@ import RPCTestSupport
 /// with `--tls-cert` and `--tls-key`. Prints `listening on HOST:PORT`; exits 0 after a graceful
 /// shutdown on SIGTERM or SIGINT.
 ///
-///     rpc-test-server [--port N] [--tls-cert FILE --tls-key FILE] [--max-receive BYTES]
+///     rpc-test-server [--port N] [--tls-cert FILE --tls-key FILE] [--max-receive BYTES] [--server-receive-budget BYTES]
 ///                     [--idle-timeout-ms N] [--first-request-timeout-ms N] [--handshake-timeout-ms N]
 ///                     [--grace-ms N] [--handlers tasks|callbacks]
 ///
@@ -24,6 +24,7 @@ while let name = arguments.popFirst(), name.hasPrefix("--"), let value = argumen
 
 var configuration = ServerConfiguration(port: Int(options["port"] ?? "0") ?? 0)
 if let max = options["max-receive"].flatMap(Int.init) { configuration.limits.maxReceiveMessageSize = max }
+if let budget = options["server-receive-budget"].flatMap(Int.init) { configuration.limits.serverReceiveBudget = budget }
 if let idle = options["idle-timeout-ms"].flatMap(Int.init) { configuration.limits.idleTimeout = .milliseconds(idle) }
 if let first = options["first-request-timeout-ms"].flatMap(Int.init) { configuration.limits.firstRequestTimeout = .milliseconds(first) }
 if let handshake = options["handshake-timeout-ms"].flatMap(Int.init) { configuration.limits.handshakeTimeout = .milliseconds(handshake) }
