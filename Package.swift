@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CNghttp2", path: "Sources/CNghttp2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CLinux", path: "Sources/CLinux"),
-        // HMAC-SHA256, SHA-256 and random bytes from OpenSSL: tokens, keys, derived names.
+        // HMAC-SHA256, SHA-256, random bytes (OpenSSL) and base64url: tokens, keys, derived names.
         .target(name: "Crypto", dependencies: ["COpenSSL"], path: "Sources/Crypto"),
         // gRPC over HTTP/2: event loops, connections, TLS, server and client.
         .target(name: "RPC", dependencies: ["RPCCore", "Wire", "CNghttp2", "COpenSSL", "CLinux"], path: "Sources/RPC"),
@@ -39,7 +39,7 @@ let package = Package(
         // Durable state: SQLite (WAL) behind a group committer, or PostgreSQL shared by servers.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite", "CPostgres", "CLinux"], path: "Sources/BadgeStore"),
+        .target(name: "BadgeStore", dependencies: ["Badges", "CSQLite", "CPostgres", "CLinux", "Crypto"], path: "Sources/BadgeStore"),
         // E-mail digests: scheduling, the outbox, SMTP through libcurl.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "Digests", dependencies: ["Badges", "BadgeStore", "CCurl", "Crypto"], path: "Sources/Digests"),

@@ -62,9 +62,6 @@ struct AwardServiceProvider: AwardServiceHandler {
     func recordActivities(_ request: RecordActivitiesRequest, context: ServerContext) async throws -> RecordActivitiesResponse {
         guard let first = request.events.first else { return RecordActivitiesResponse() }
         try auth.require(organization: first.organizationID, in: context)
-        if request.events.count > 10_000 {
-            throw RPCError(code: .invalidArgument, message: "events holds \(request.events.count) events; send at most 10000 per call")
-        }
         // Every event must belong to the token's organization; others are refused one by one.
         var outcomes = [EventOutcome?](repeating: nil, count: request.events.count)
         var valid: [(Int, Badges.ActivityEvent)] = []

@@ -155,16 +155,16 @@ enum Paging {
         return n
     }
 
-    /// The schema bounds page_size to 0...1000; 0 asks for the default.
-    static func size(_ requested: Int32, default fallback: Int = 50) throws(RPCError) -> Int {
-        if requested < 0 { throw RPCError(code: .invalidArgument, message: "page_size must not be negative") }
-        return requested == 0 ? fallback : Int(requested)
+    /// The schema bounds page_size to 0...1000 (checked as the request is decoded); 0 asks
+    /// for the default.
+    static func size(_ requested: Int32, default fallback: Int = 50) -> Int {
+        requested == 0 ? fallback : Int(requested)
     }
 
     /// One page of `items` and the token for the next, empty on the last page.
     static func page<T>(_ items: [T], token: String, size: Int32) throws(RPCError) -> ([T], next: String) {
         let start = min(try offset(token), items.count)
-        let end = min(start + (try self.size(size)), items.count)
+        let end = min(start + self.size(size), items.count)
         return (Array(items[start..<end]), end < items.count ? "o\(end)" : "")
     }
 }

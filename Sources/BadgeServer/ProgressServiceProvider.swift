@@ -11,7 +11,6 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     func getAchievements(_ request: GetAchievementsRequest, context: ServerContext) async throws -> GetAchievementsResponse {
         try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
-        if request.recentLimit < 0 { throw RPCError(code: .invalidArgument, message: "recent_limit must not be negative") }
         do {
             let (page, recent) = try await ledger.achievementsPage(
                 org: request.organizationID, user: request.userID, recentLimit: request.recentLimit == 0 ? 5 : Int(request.recentLimit))
@@ -41,7 +40,6 @@ struct ProgressServiceProvider: ProgressServiceHandler {
     func getRecent(_ request: GetRecentRequest, context: ServerContext) async throws -> GetRecentResponse {
         try auth.require(organization: request.organizationID, in: context)
         if request.userID.isEmpty { throw RPCError(code: .invalidArgument, message: "user_id is required") }
-        if request.limit < 0 { throw RPCError(code: .invalidArgument, message: "limit must not be negative") }
         do {
             let all = try await ledger.achievements(org: request.organizationID, user: request.userID, unseenOnly: request.unseenOnly)
             let unseen = request.unseenOnly ? all.count : all.filter { !$0.seen }.count

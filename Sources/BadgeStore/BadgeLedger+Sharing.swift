@@ -1,4 +1,5 @@
 import Badges
+import Crypto
 
 extension BadgeLedger {
     public func issueCertificate(org: String, user: String, title: String, text: String, issuer: String) async throws -> Certificate {
@@ -57,24 +58,9 @@ extension BadgeLedger {
     }
 }
 
-/// Unguessable tokens from the system's random source, URL-safe.
+/// Unguessable tokens, URL-safe: random bytes from OpenSSL, base64url.
 enum Token {
     static func random(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 6 {
-                bits -= 6
-                out.append(alphabet[Int(buffer >> UInt32(bits) & 63)])
-            }
-        }
-        if bits > 0 { out.append(alphabet[Int(buffer << UInt32(6 - bits) & 63)]) }
-        return String(decoding: out, as: UTF8.self)
+        Base64URL.encode(HMACSHA256.randomBytes(count))
     }
 }

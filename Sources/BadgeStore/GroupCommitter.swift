@@ -34,8 +34,7 @@ final class GroupCommitter: @unchecked Sendable {
     private let wakeup = Wakeup()
     private let maxBatch: Int
     private let finished = Mutex(false)
-    /// Why the last commit failed, until one succeeds (Health reports it).
-    private let failure = Mutex<String?>(nil)
+    let health: CommitHealth
 
     /// Transactions committed and writes in them, for the benchmark's report.
     let transactions = Atomic<Int>(0)
@@ -48,12 +47,10 @@ final class GroupCommitter: @unchecked Sendable {
         self.state = state
         self.maxBatch = maxBatch
         self.log = log
+        health = CommitHealth(log: log)
         self.reload = reload
         Wakeup.startThread(named: "committer") { self.run() }
     }
-
-    /// Why commits fail now (disk full, say), or nil while they succeed.
-    var commitFailure: String? { failure.withLock { $0 } }
 
     /// Queues `operation`; it runs on the committer thread, in the order of enqueueing, and
     /// its answer once its writes are durable.
@@ -125,15 +122,11 @@ final class GroupCommitter: @unchecked Sendable {
                 try? writer.rollback.run()
                 throw error
             }
-            if failure.withLock({ $0 }) != nil {
-                failure.withLock { $0 = nil }
-                log.write("the store commits again", [:])
-            }
+            health.succeeded()
             return .success(())
         } catch {
             let reason = (error as? SQLiteError)?.message ?? "\(error)"
-            if failure.withLock({ $0 }) == nil { log.write("the store cannot commit", ["error": "\(error)"]) }
-            failure.withLock { $0 = reason }
+            health.failed(reason, ["error": "\(error)"])
             return .failure(LedgerError.unavailable("the store could not commit (\(reason)); nothing of this call was kept; retry later"))
         }
     }

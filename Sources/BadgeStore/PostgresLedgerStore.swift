@@ -20,13 +20,13 @@ final class PostgresLedgerStore: LedgerStore {
     private let running = Atomic<Int>(0)
     private let log: StoreLog
     private let failureLogLimit = LogRateLimit(perSecond: 10)
-    /// Why writes fail now (PostgreSQL out of reach or out of resources), until one commits.
-    private let failure = Mutex<String?>(nil)
+    private let health: CommitHealth
 
     init(url: String, evaluator: Evaluator, options: LedgerOptions) throws {
         self.url = url
         self.evaluator = evaluator
         log = options.log
+        health = CommitHealth(log: options.log)
         maxBatch = min(options.maxBatch, 1000)
         // Connect every worker now, so that a bad URL fails the start and not the first call.
         let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
@@ -48,7 +48,7 @@ final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    var commitFailure: String? { failure.withLock { $0 } }
+    var commitFailure: String? { health.failureReason }
 
     func close() {
         queue.withLock { $0.stopping = true }
@@ -93,14 +93,14 @@ final class PostgresLedgerStore: LedgerStore {
             do {
                 let results = try transaction(batch, on: db)
                 for (job, result) in zip(batch, results) { job.finish(result) }
-                if batch[0].writes { recovered() }
+                if batch[0].writes { health.succeeded() }
                 return
             } catch let error as PostgresError where error.isRetryable && attempt < 20 {
                 usleep(UInt32.random(in: 100...2000) * UInt32(min(attempt, 8)))
             } catch let error as PostgresError where error.isUnavailable {
                 // UNAVAILABLE, which clients retry: whether a COMMIT in flight took effect is
                 // unknown, and a retried event is recognised by its id. The next batch reconnects.
-                failing(error)
+                health.failed(error.message, ["sqlstate": error.sqlState, "error": error.message])
                 let failure = LedgerError.unavailable("PostgreSQL cannot take writes now (\(error.message)); retry later")
                 for job in batch { job.finish(.failure(failure)) }
                 return
@@ -121,22 +121,6 @@ final class PostgresLedgerStore: LedgerStore {
                 return
             }
         }
-    }
-
-    private func failing(_ error: PostgresError) {
-        let first = failure.withLock { current in
-            defer { current = error.message }
-            return current == nil
-        }
-        if first { log.write("the store cannot commit", ["sqlstate": error.sqlState, "error": error.message]) }
-    }
-
-    private func recovered() {
-        let was = failure.withLock { current in
-            defer { current = nil }
-            return current != nil
-        }
-        if was { log.write("the store commits again", [:]) }
     }
 
     private func transaction(_ batch: [Job], on db: PostgresConnection) throws -> [Result<Void, any Error>] {

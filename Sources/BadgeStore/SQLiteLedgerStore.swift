@@ -53,7 +53,7 @@ final class SQLiteLedgerStore: LedgerStore {
         try state.withLock { try body($0) }
     }
 
-    var commitFailure: String? { committer.commitFailure }
+    var commitFailure: String? { committer.health.failureReason }
 
     func close() {
         committer.stop()
