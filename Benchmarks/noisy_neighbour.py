@@ -47,7 +47,7 @@ def attack(name, address, key_file):
     import grpc
     from badged_fixture import auth, mint
     from conftest import compile_proto
-    from h2_raw import PREFACE, RawClient, push_bodies
+    from h2_raw import PREFACE, RawClient, open_streams, push_bodies
 
     host, port = address.rsplit(":", 1)
     port = int(port)
@@ -76,21 +76,11 @@ def attack(name, address, key_file):
         stranger = name == "stranger-bodies"
 
         def round_of_bodies():
-            clients, streams = [], []
-            for _ in range(3 if stranger else 8):
-                client = RawClient(port)
-                client.start()
-                ids = []
-                for _ in range(50 if stranger else 16):
-                    sid = client.conn.get_next_available_stream_id()
-                    extra = [] if stranger else [("authorization", f"Bearer {token}")]
-                    client.conn.send_headers(sid, client.request_headers(path="/badges.v1.AwardService/RecordActivities", extra=extra))
-                    if not stranger:
-                        client.conn.send_data(sid, b"\x00" + struct.pack(">I", 2_000_000))
-                    ids.append(sid)
-                client.flush()
-                clients.append(client)
-                streams.append(ids)
+            path = "/badges.v1.AwardService/RecordActivities"
+            if stranger:
+                clients, streams = open_streams(port, 3, 50, path)
+            else:
+                clients, streams = open_streams(port, 8, 16, path, extra=[("authorization", f"Bearer {token}")], announce=2_000_000)
             push_bodies(clients, streams, 4 << 20 if stranger else 2_000_000, seconds=3)
             for client in clients:
                 client.close()

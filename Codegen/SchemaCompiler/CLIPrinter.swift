@@ -6,15 +6,7 @@ public struct CLIPrinter {
 
     public init(schema: Schema) {
         self.schema = schema
-        var messages: [String: MessageType] = [:]
-        func collect(_ list: [MessageType]) {
-            for m in list {
-                messages[m.name.fullName] = m
-                collect(m.messages)
-            }
-        }
-        collect(schema.messages)
-        self.messages = messages
+        messages = schema.messagesByName
     }
 
     /// The Swift name of the generated command list, from the file name: `badges` -> `badgesCommands`.

@@ -67,14 +67,7 @@ extension Checker {
     /// Every message a request can reach, through message fields of any kind, must bound
     /// its strings, bytes and repeated fields.
     mutating func checkRequestsAreBounded(_ schema: Schema) {
-        var byName: [String: MessageType] = [:]
-        func index(_ messages: [MessageType]) {
-            for m in messages {
-                byName[m.name.fullName] = m
-                index(m.messages)
-            }
-        }
-        index(schema.messages)
+        let byName = schema.messagesByName
         // Breadth first from each rpc's input, naming the first rpc that reaches a message.
         var reachedBy: [String: String] = [:]
         var queue: [String] = []

@@ -7,6 +7,24 @@ public struct Schema: Sendable {
     public var messages: [MessageType]
     public var enums: [EnumType]
     public var services: [Service]
+
+    /// Every message, nested ones too, parents before their children.
+    public var allMessages: [MessageType] {
+        var all: [MessageType] = []
+        func collect(_ messages: [MessageType]) {
+            for m in messages {
+                all.append(m)
+                collect(m.messages)
+            }
+        }
+        collect(messages)
+        return all
+    }
+
+    /// Every message by its full protobuf name.
+    public var messagesByName: [String: MessageType] {
+        Dictionary(allMessages.map { ($0.name.fullName, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 }
 
 public enum ScalarType: String, CaseIterable, Sendable {

@@ -5,14 +5,7 @@ extension SwiftPrinter {
     /// a field holding such a message. Found by repeating until nothing changes, as messages
     /// may hold each other.
     static func messagesWithLimits(_ schema: Schema) -> Set<String> {
-        var all: [MessageType] = []
-        func collect(_ messages: [MessageType]) {
-            for m in messages {
-                all.append(m)
-                collect(m.messages)
-            }
-        }
-        collect(schema.messages)
+        let all = schema.allMessages
         var found = Set(all.filter { $0.fields.contains { !$0.limits.isEmpty } }.map(\.name.fullName))
         var changed = true
         while changed {

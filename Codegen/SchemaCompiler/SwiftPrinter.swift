@@ -46,7 +46,7 @@ public struct SwiftPrinter {
         p.line()
         p.line("// MARK: - Code below here is support for the Wire runtime.")
         let withLimits = Self.messagesWithLimits(schema)
-        forEachMessage(schema.messages) { m in
+        for m in schema.allMessages {
             p.line()
             printCodec(m, &p)
             p.line()
@@ -57,13 +57,6 @@ public struct SwiftPrinter {
             }
         }
         return p.text
-    }
-
-    private func forEachMessage(_ messages: [MessageType], _ body: (MessageType) -> Void) {
-        for m in messages {
-            body(m)
-            forEachMessage(m.messages, body)
-        }
     }
 
     // MARK: - Declarations

@@ -140,3 +140,24 @@ def push_bodies(clients, streams, per_stream, seconds):
 
 def was_reset(client, stream_id):
     return any(isinstance(e, h2.events.StreamReset) and e.stream_id == stream_id for e in client.events)
+
+
+def open_streams(port, connections, streams, path, extra=(), announce=None):
+    """`connections` raw clients with `streams` request streams each, headers sent and the
+    body left open (its gRPC prefix announcing `announce` bytes, when given); returns the
+    clients and, for each, its stream ids."""
+    clients, ids = [], []
+    for _ in range(connections):
+        client = RawClient(port)
+        client.start()
+        opened = []
+        for _ in range(streams):
+            sid = client.conn.get_next_available_stream_id()
+            client.conn.send_headers(sid, client.request_headers(path=path, extra=extra), end_stream=False)
+            if announce is not None:
+                client.conn.send_data(sid, b"\x00" + struct.pack(">I", announce))
+            opened.append(sid)
+        client.flush()
+        clients.append(client)
+        ids.append(opened)
+    return clients, ids

@@ -15,7 +15,7 @@ import pytest
 
 from badged_fixture import Badged, Client, auth, mint
 from conftest import make_certificate, swift_bin_path
-from h2_raw import PREFACE, RawClient, push_bodies, stream_ended, wait_closed, was_reset
+from h2_raw import PREFACE, RawClient, open_streams, push_bodies, stream_ended, wait_closed, was_reset
 
 
 @pytest.fixture
@@ -248,18 +248,7 @@ def test_strangers_cannot_make_the_server_buffer_bodies(pb, server):
     every one. Each is refused at its headers and reset; no body is kept."""
     before = server.rss_mib()
     with Victim(pb, server) as victim:
-        clients, streams = [], []
-        for _ in range(3):
-            client = RawClient(server.port)
-            client.start()
-            ids = []
-            for _ in range(50):
-                sid = client.conn.get_next_available_stream_id()
-                client.conn.send_headers(sid, client.request_headers(path="/badges.v1.AwardService/RecordActivities"), end_stream=False)
-                ids.append(sid)
-            client.flush()
-            clients.append(client)
-            streams.append(ids)
+        clients, streams = open_streams(server.port, 3, 50, "/badges.v1.AwardService/RecordActivities")
         sent = push_bodies(clients, streams, 4 << 20, seconds=3)
         for client, ids in zip(clients, streams):
             assert client.pump(lambda events: all(stream_ended(s)(events) for s in ids), timeout=5)
@@ -277,20 +266,8 @@ def test_unfinished_bodies_with_a_token_are_bounded_per_connection(pb, server):
     token = server.token(org="attacker", scopes=["events:write"])
     before = server.rss_mib()
     with Victim(pb, server) as victim:
-        clients, streams = [], []
-        for _ in range(8):
-            client = RawClient(server.port)
-            client.start()
-            ids = []
-            for _ in range(16):
-                sid = client.conn.get_next_available_stream_id()
-                headers = client.request_headers(path="/badges.v1.AwardService/RecordActivities", extra=[("authorization", f"Bearer {token}")])
-                client.conn.send_headers(sid, headers, end_stream=False)
-                client.conn.send_data(sid, b"\x00" + struct.pack(">I", 2_000_000))
-                ids.append(sid)
-            client.flush()
-            clients.append(client)
-            streams.append(ids)
+        clients, streams = open_streams(server.port, 8, 16, "/badges.v1.AwardService/RecordActivities",
+                                        extra=[("authorization", f"Bearer {token}")], announce=2_000_000)
         sent = push_bodies(clients, streams, 2_000_000, seconds=4)
         held = server.rss_mib() - before
         for client in clients:

@@ -5,14 +5,7 @@ import Testing
 /// can reach must have one.
 @Suite("Field limits in the schema")
 struct LimitErrorTests {
-    private func errors(_ source: String) -> [String] {
-        do {
-            _ = try Compiler.check(source: source, file: "t.schema")
-            return []
-        } catch {
-            return error.errors.map(\.summary)
-        }
-    }
+    private func errors(_ source: String) -> [String] { schemaErrors(source) }
 
     /// A schema whose message `M` is an rpc's request.
     private func request(_ body: String, extra: String = "") -> String {

@@ -4,14 +4,7 @@ import Testing
 /// One test per schema mistake, each asserting the exact `file:line:column: message`.
 @Suite("Schema mistakes")
 struct SchemaErrorTests {
-    private func errors(_ source: String) -> [String] {
-        do {
-            _ = try Compiler.check(source: source, file: "t.schema")
-            return []
-        } catch {
-            return error.errors.map(\.summary)
-        }
-    }
+    private func errors(_ source: String) -> [String] { schemaErrors(source) }
 
     private func message(_ body: String) -> String {
         "package t\nmessage M {\n\(body)\n}\n"
