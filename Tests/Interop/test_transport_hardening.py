@@ -288,3 +288,21 @@ def test_server_budget_for_request_bytes(interop_pb2):
             assert stub.UnaryCall(large, timeout=5) == interop_pb2.messages_pb2.SimpleResponse()
     finally:
         assert server.stop() == 0
+
+
+def test_ping_and_settings_floods_end_the_connection(interop_pb2, h2c_server):
+    """A client that sends PINGs and SETTINGS without ever reading the acknowledgements makes
+    the server queue replies it cannot send; nghttp2 ends such a connection instead of
+    queueing without bound."""
+    for flood in (frame(0x6, 0, 0, b"12345678"), frame(SETTINGS, 0, 0, b"")):
+        sock = socket.create_connection(("127.0.0.1", h2c_server.port), timeout=5)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        try:
+            sock.sendall(PREFACE + frame(SETTINGS, 0, 0, b""))
+            for _ in range(200):
+                sock.sendall(flood * 100)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server has hung up: what the test wants
+        assert wait_closed(sock, timeout=10), "the server kept answering a flood nobody read"
+        sock.close()
+    assert_server_answers(interop_pb2, h2c_server.port)
