@@ -1,7 +1,13 @@
 """Noisy neighbour: tenant B's RecordActivity latency (badges-load, open loop at a fixed rate)
 alone, then while tenant A (or a stranger) runs each attack of the adversarial tests against
 the same badged. Prints B's p50/p99 per attack and the ratio to B alone (goal: p99 at most
-2x), badged's peak RSS in each phase, and what the attacker got back; writes JSON and a chart.
+2x) and badged's peak RSS; writes JSON and a chart.
+
+At 3000 calls/s, one stall of 30 ms anywhere in a phase is a p99 of 30 ms, and this VM's disk
+now and then takes that long to sync, attack or not. So each attack runs in several rounds
+(three by default), B alone is measured at the start of each round and at the end, and the
+figures are medians over the runs, with each run's p99 printed beside them.
+The attacker connects from 127.0.0.2, another peer address than B's, as it would be.
 
 A real attacker brings its own machine. Here the attacker (Python, at nice 19) gets one core
 of its own and badged and tenant B's load generator share the rest, in every phase, alone
@@ -9,7 +15,7 @@ included: otherwise the attacker's own work (its TCP handshakes and Python, on t
 cores) slows B whatever the server does, which a control run shows (`--shared-cores`, and
 the same attack aimed at a second badged: B's p99 rises alike).
 
-    python3 noisy_neighbour.py --badged PATH --load PATH [--seconds 8] [--rate 3000] [--out DIR] [--shared-cores]
+    python3 noisy_neighbour.py --badged PATH --load PATH [--seconds 8] [--rate 3000] [--rounds 2] [--out DIR] [--shared-cores]
     python3 noisy_neighbour.py attack NAME ADDRESS KEYFILE     (the attacker, run by the above)
 """
 import argparse
@@ -19,6 +25,7 @@ import pathlib
 import re
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -28,6 +35,8 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/Interop"))
+
+ATTACKER_ADDRESS = "127.0.0.2"
 
 ATTACKS = {
     "stranger-bodies": "no token: 3 connections x 50 streams pushing 4 MiB bodies",
@@ -78,9 +87,10 @@ def attack(name, address, key_file):
         def round_of_bodies():
             path = "/badges.v1.AwardService/RecordActivities"
             if stranger:
-                clients, streams = open_streams(port, 3, 50, path)
+                clients, streams = open_streams(port, 3, 50, path, source=ATTACKER_ADDRESS)
             else:
-                clients, streams = open_streams(port, 8, 16, path, extra=[("authorization", f"Bearer {token}")], announce=2_000_000)
+                clients, streams = open_streams(port, 8, 16, path, extra=[("authorization", f"Bearer {token}")], announce=2_000_000,
+                                                source=ATTACKER_ADDRESS)
             push_bodies(clients, streams, 4 << 20 if stranger else 2_000_000, seconds=3)
             for client in clients:
                 client.close()
@@ -104,12 +114,12 @@ def attack(name, address, key_file):
         held = []
         for _ in range(60):
             try:
-                held.append(socket.create_connection((host, port), timeout=5))
+                held.append(socket.create_connection((host, port), timeout=5, source_address=(ATTACKER_ADDRESS, 0)))
             except OSError:
                 break
 
         def churn():
-            with socket.create_connection((host, port), timeout=5) as s:
+            with socket.create_connection((host, port), timeout=5, source_address=(ATTACKER_ADDRESS, 0)) as s:
                 s.sendall(PREFACE + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
         forever(churn, threads=2)
     elif name == "slow-reader":
@@ -118,7 +128,7 @@ def attack(name, address, key_file):
         def unread_responses():
             clients = []
             for _ in range(4):
-                client = RawClient(port)
+                client = RawClient(port, source=ATTACKER_ADDRESS)
                 client.conn.local_settings = h2.settings.Settings(client=True, initial_values={h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
                 client.start()
                 body = pb.ListBadgesRequest(organization_id="attacker").SerializeToString()
@@ -199,12 +209,11 @@ def run(args):
     print(f"cores: badged and tenant B on {server_cpus or 'all'}, the attacker on {attacker_cpus or 'all'}")
     badged, address = start_badged(args.badged, work, server_cpus)
     key_file = str(work / "badges.sqlite.key")
-    results = []
+    runs = []
+    plan = [phase for _ in range(args.rounds) for phase in ["alone", *ATTACKS]] + ["alone"]
     try:
-        # A warm-up, then B alone, then B under each attack; B alone again at the end shows drift.
-        measure_victim(args.load, address, key_file, 3, args.rate, badged.pid, server_cpus)
-        phases = ["alone", *ATTACKS, "alone (again)"]
-        for n, phase in enumerate(phases, 1):
+        measure_victim(args.load, address, key_file, 3, args.rate, badged.pid, server_cpus)  # warm-up
+        for n, phase in enumerate(plan, 1):
             attacker = None
             if phase in ATTACKS:
                 attacker = subprocess.Popen(pinned(attacker_cpus, ["nice", "-n", "19", sys.executable, __file__, "attack", phase, address, key_file]),
@@ -212,7 +221,6 @@ def run(args):
                 time.sleep(2)  # the attack under way before B is measured
                 if attacker.poll() is not None:
                     raise RuntimeError(f"the {phase} attacker stopped: {attacker.stderr.read()[-2000:]}")
-            print(f"[{n}/{len(phases)}] {phase}: {ATTACKS.get(phase, 'tenant B only')}", flush=True)
             report = measure_victim(args.load, address, key_file, args.seconds, args.rate, badged.pid, server_cpus)
             if attacker:
                 attacker.send_signal(signal.SIGKILL)
@@ -220,33 +228,44 @@ def run(args):
             if badged.poll() is not None:
                 raise RuntimeError(f"badged died during {phase}")
             latency = report["latency_ms"]
-            results.append(dict(phase=phase, p50=float(latency["p50"]), p99=float(latency["p99"]), p999=float(latency["p99.9"]),
-                                ok=report["ok"], requests=report["requests"], statuses=report["statuses"], peak_rss_mib=report["peak_rss_mib"]))
-            print(f"    p50 {latency['p50']} ms, p99 {latency['p99']} ms, p99.9 {latency['p99.9']} ms, "
+            runs.append(dict(phase=phase, p50=float(latency["p50"]), p99=float(latency["p99"]), p999=float(latency["p99.9"]),
+                             ok=report["ok"], requests=report["requests"], statuses=report["statuses"], peak_rss_mib=report["peak_rss_mib"]))
+            print(f"[{n}/{len(plan)}] {phase:18} p50 {latency['p50']} ms, p99 {latency['p99']} ms, p99.9 {latency['p99.9']} ms, "
                   f"{report['ok']}/{report['requests']} OK, badged peak RSS {report['peak_rss_mib']:.0f} MiB", flush=True)
     finally:
         badged.send_signal(signal.SIGTERM)
         badged.wait(timeout=30)
-    # B alone is measured first and last; the ratios are against their mean, as the machine drifts.
-    alone = {key: (results[0][key] + results[-1][key]) / 2 for key in ("p50", "p99")}
-    print(f"\ntenant B: RecordActivity open loop at {args.rate}/s for {args.seconds} s per phase; ratios against B alone "
-          f"(mean of the first and last phase: p50 {alone['p50']:.2f} ms, p99 {alone['p99']:.2f} ms)")
-    print(f"{'phase':20} {'p50 ms':>8} {'p99 ms':>8} {'p99 ratio':>10} {'errors':>7} {'peak RSS':>9}")
+    results = []
+    for phase in ["alone", *ATTACKS]:
+        mine = [r for r in runs if r["phase"] == phase]
+        results.append(dict(phase=phase, description=ATTACKS.get(phase, "tenant B only"), runs=len(mine),
+                            p50=statistics.median(r["p50"] for r in mine), p99=statistics.median(r["p99"] for r in mine),
+                            p99_each=[r["p99"] for r in mine], errors=sum(r["requests"] - r["ok"] for r in mine),
+                            peak_rss_mib=max(r["peak_rss_mib"] for r in mine)))
+    alone = results[0]
+    print(f"\ntenant B: RecordActivity open loop at {args.rate}/s, {args.seconds} s per run; medians of {args.rounds} runs per attack "
+          f"and of {alone['runs']} runs alone (B alone: p50 {alone['p50']:.2f} ms, p99 {alone['p99']:.2f} ms)")
+    print(f"{'phase':20} {'p50 ms':>8} {'p99 ms':>8} {'p99 ratio':>10} {'errors':>7} {'peak RSS':>9}   p99 of each run")
     worst = 0.0
     for r in results:
         r["p99_ratio"] = r["p99"] / alone["p99"]
         if r["phase"] in ATTACKS:
             worst = max(worst, r["p99_ratio"])
-        print(f"{r['phase']:20} {r['p50']:8.2f} {r['p99']:8.2f} {r['p99_ratio']:9.2f}x {r['requests'] - r['ok']:7} {r['peak_rss_mib']:7.0f} MiB")
+        each = ", ".join(f"{x:.1f}" for x in r["p99_each"])
+        print(f"{r['phase']:20} {r['p50']:8.2f} {r['p99']:8.2f} {r['p99_ratio']:9.2f}x {r['errors']:7} {r['peak_rss_mib']:7.0f} MiB   {each}")
     print(f"worst p99 ratio under attack: {worst:.2f}x (goal: at most 2x)")
+    stalled = lambda rs: sum(1 for r in rs if r["p99"] > 20)
+    attacked = [r for r in runs if r["phase"] != "alone"]
+    print(f"runs with a p99 over 20 ms (a stall): {stalled([r for r in runs if r['phase'] == 'alone'])} of {alone['runs']} alone, "
+          f"{stalled(attacked)} of {len(attacked)} under attack")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "noisy-neighbour.json").write_text(json.dumps(dict(rate=args.rate, seconds=args.seconds, server_cpus=server_cpus, attacker_cpus=attacker_cpus,
-                                                           alone=alone, phases=results, worst_p99_ratio=worst), indent=2))
-    chart(results, alone["p99"], out / "noisy-neighbour.png")
+    (out / "noisy-neighbour.json").write_text(json.dumps(dict(rate=args.rate, seconds=args.seconds, rounds=args.rounds, server_cpus=server_cpus,
+                                                           attacker_cpus=attacker_cpus, phases=results, runs=runs, worst_p99_ratio=worst), indent=2))
+    chart(results, out / "noisy-neighbour.png")
 
 
-def chart(results, alone_p99, path):
+def chart(results, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -259,11 +278,11 @@ def chart(results, alone_p99, path):
     xs = range(len(results))
     ax.bar([x - 0.2 for x in xs], [r["p50"] for r in results], width=0.4, label="p50")
     ax.bar([x + 0.2 for x in xs], [r["p99"] for r in results], width=0.4, label="p99")
-    ax.axhline(alone_p99 * 2, color="red", linestyle="--", linewidth=1, label="goal: 2x p99 alone")
+    ax.axhline(results[0]["p99"] * 2, color="red", linestyle="--", linewidth=1, label="goal: 2x p99 alone")
     ax.set_xticks(list(xs))
     ax.set_xticklabels(names, rotation=25, ha="right")
     ax.set_ylabel("tenant B's RecordActivity latency (ms)")
-    ax.set_title("Tenant B alone and while tenant A attacks")
+    ax.set_title("Tenant B alone and while tenant A attacks (medians over the runs)")
     ax.legend()
     ax.grid(True, axis="y", alpha=0.3)
     fig.tight_layout()
@@ -280,6 +299,7 @@ if __name__ == "__main__":
         parser.add_argument("--load", required=True)
         parser.add_argument("--seconds", type=int, default=8)
         parser.add_argument("--rate", type=int, default=3000)
+        parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--out", default=str(ROOT / "Benchmarks/results"))
         parser.add_argument("--shared-cores", action="store_true", help="no core of its own for the attacker (a control)")
         run(parser.parse_args())

@@ -88,7 +88,7 @@ public final class Authorizer: Sendable {
     /// token on every call, and checking its signature and payload each time cost more than
     /// recording the event. Expiry is still checked per call; the cache is bounded and simply
     /// emptied when full.
-    private let verified = Mutex<[HashableBytes: Grant]>([:])
+    private let verified = Mutex<[HashableBytes: VerifiedToken]>([:])
     private static let cacheLimit = 10_000
     private static let bearer = Array("Bearer ".utf8)
 
@@ -97,47 +97,48 @@ public final class Authorizer: Sendable {
         self.now = now
     }
 
-    private func grant(for header: [UInt8]) throws(RPCError) -> Grant {
+    private func grant(for header: [UInt8]) throws(RPCError) -> VerifiedToken {
         let now = now()
         let key = HashableBytes(header)
-        if let cached = verified.withLock({ $0[key] }), cached.expiresAt > now { return cached }
+        if let cached = verified.withLock({ $0[key] }), cached.grant.expiresAt > now { return cached }
         let token = String(decoding: header[Self.bearer.count...], as: UTF8.self)
-        let grant = try authority.verify(token, now: now)
+        let fresh = VerifiedToken(try authority.verify(token, now: now))
         verified.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[key] = grant
+            cache[key] = fresh
         }
-        return grant
+        return fresh
     }
 
-    /// The check at a call's headers: a valid token with `scope` (or admin), else the error
-    /// that refuses the call before its body is read.
-    public func admit(_ metadata: Metadata, scope: Scope) -> RPCError? {
+    /// The check at a call's headers: a valid token with `scope` (or admin), which the
+    /// handler then finds in `ServerContext.admitted`, or the error that refuses the call
+    /// before its body is read.
+    public func admit(_ metadata: Metadata, scope: Scope) -> Result<(any AnyObject & Sendable)?, RPCError> {
         do {
-            _ = try grant(in: metadata, scope: scope)
-            return nil
+            return .success(try verifiedToken(in: metadata, scope: scope))
         } catch {
-            return error
+            return .failure(error)
         }
     }
 
-    private func grant(in metadata: Metadata, scope: Scope) throws(RPCError) -> Grant {
+    private func verifiedToken(in metadata: Metadata, scope: Scope) throws(RPCError) -> VerifiedToken {
         guard let header = metadata.bytes("authorization") else {
             throw RPCError(code: .unauthenticated, message: "missing 'authorization: Bearer <token>' metadata")
         }
         guard header.starts(with: Self.bearer) else {
             throw RPCError(code: .unauthenticated, message: "authorization metadata must be 'Bearer <token>'")
         }
-        let grant = try grant(for: header)
-        guard grant.scopes.contains(scope) || grant.scopes.contains(.admin) else {
+        let token = try grant(for: header)
+        guard token.grant.scopes.contains(scope) || token.grant.scopes.contains(.admin) else {
             throw RPCError(code: .permissionDenied, message: "the token lacks the '\(scope.rawValue)' scope")
         }
-        return grant
+        return token
     }
 
-    /// The check in a handler, once the request names its organization: the token again
-    /// (from the cache), its scope for this RPC (`AccessPolicy`), and the organization, byte
-    /// for byte (two ids that look alike in Unicode are two organizations).
+    /// The check in a handler, once the request names its organization: the token the
+    /// transport admitted for this RPC's scope (`AccessPolicy`), or the token and scope
+    /// checked here when nothing was admitted, and the organization, byte for byte (two ids
+    /// that look alike in Unicode are two organizations).
     /// - Throws: UNAUTHENTICATED without a valid token; PERMISSION_DENIED for a missing scope
     ///   or another organization's data; INVALID_ARGUMENT when no organization is named.
     @discardableResult
@@ -145,7 +146,12 @@ public final class Authorizer: Sendable {
         guard case .scope(let scope) = AccessPolicy.access(context.path) else {
             preconditionFailure("\(context.path) is open to all; it has no organization to check")
         }
-        let grant = try grant(in: context.metadata, scope: scope)
+        let grant: Grant
+        if let admitted = context.admitted as? VerifiedToken {
+            grant = admitted.grant
+        } else {
+            grant = try verifiedToken(in: context.metadata, scope: scope).grant
+        }
         if organization.isEmpty {
             throw RPCError(code: .invalidArgument, message: "organization_id is required")
         }
@@ -154,6 +160,14 @@ public final class Authorizer: Sendable {
         }
         return grant
     }
+}
+
+/// A token whose signature and payload were checked: kept in the cache and handed from the
+/// transport's admission check to the handler by reference, with nothing copied.
+final class VerifiedToken: Sendable {
+    let grant: Grant
+
+    init(_ grant: Grant) { self.grant = grant }
 }
 
 /// Keys as hex text, the form badged writes its key file in.

@@ -53,7 +53,7 @@ public enum CatalogLoader {
         for entry in file.badges {
             let where_ = "badge '\(entry.id)'"
             guard !entry.id.isEmpty else { throw CatalogError("a badge has an empty id") }
-            // Plain ASCII ids: requests name badges, and ASCII has no look-alikes to confuse them.
+            // Printable ASCII: requests name badges by id, and ids are written in headers and logs.
             guard entry.id.utf8.count <= 128, entry.id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 throw CatalogError("badge id '\(entry.id)' must be printable ASCII without spaces, at most 128 bytes")
             }

@@ -47,12 +47,6 @@ public final class GRPCServer: Sendable {
     /// Calls being handled now.
     public var callsInFlight: Int { core.callsInFlight.load(ordering: .relaxed) }
 
-    /// Connections open now.
-    public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
-
-    /// Request bytes held now, buffered or being handled (see `ServerLimits.serverReceiveBudget`).
-    public var heldRequestBytes: Int { core.heldRequestBytes.load(ordering: .relaxed) }
-
     /// Serves new connections with `tls` (a renewed certificate); open ones keep theirs.
     /// - Throws: when the server was started without TLS, which cannot be added later.
     public func reloadTLS(_ tls: TLSContext) throws(TLSError) {

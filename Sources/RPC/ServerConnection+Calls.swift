@@ -78,8 +78,11 @@ extension ServerConnection {
                 "message compression '\(encoding)' is not supported; send messages uncompressed (grpc-encoding: identity)")
         }
         // Credentials are checked here, before any of the body is buffered or decoded.
-        if let admit = route.admit, let refusal = admit(s.metadata) {
-            return refuse(s, refusal.code, refusal.message)
+        if let admit = route.admit {
+            switch admit(s.metadata) {
+            case .success(let admitted): s.admitted = admitted
+            case .failure(let refusal): return refuse(s, refusal.code, refusal.message)
+            }
         }
         // The headers a call keeps count against the server's budget too: 256 streams of
         // 16 KiB each are as much as a large message.
@@ -187,6 +190,7 @@ extension ServerConnection {
             return respondError(s, .resourceExhausted, "the server is overloaded (\(inFlight - 1) calls in flight); retry later")
         }
         var context = ServerContext(path: s.path, metadata: s.metadata)
+        context.admitted = s.admitted
         if let timeout = s.timeout { context.deadline = .now + timeout }
         let reply = LoopBound(self, loop: loop)
         let streamID = s.id

@@ -11,6 +11,8 @@ final class ServerStream {
     var messageEncoding: String?
     var timeout: Duration?
     var metadata = Metadata()
+    /// What the route's admission check vouched for, handed to the handler.
+    var admitted: (any AnyObject & Sendable)?
     /// HTTP/2's measure of the header list: name + value + 32 per field.
     var headerListSize = 0
     var body: [UInt8] = []

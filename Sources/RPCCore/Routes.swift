@@ -5,6 +5,9 @@ public struct ServerContext: Sendable {
     public var metadata: Metadata
     /// When the client stops waiting, from `grpc-timeout`.
     public var deadline: ContinuousClock.Instant?
+    /// What the route's admission check vouched for when the headers arrived (a verified
+    /// credential), so that the handler need not check it again.
+    public var admitted: (any AnyObject & Sendable)?
     /// What the handler wants sent back besides the response message.
     public let response: ResponseMetadata
 
@@ -35,8 +38,9 @@ public struct UnaryRoute: Sendable {
     public static let responseHeadroom = 5
 
     /// Decides, from the request's metadata alone, whether the call may go on: an error
-    /// refuses it when its headers arrive, before any of its body is buffered or decoded.
-    public typealias Admission = @Sendable (Metadata) -> RPCError?
+    /// refuses it when its headers arrive, before any of its body is buffered or decoded;
+    /// success may carry what it verified, which the handler finds in `ServerContext.admitted`.
+    public typealias Admission = @Sendable (Metadata) -> Result<(any AnyObject & Sendable)?, RPCError>
 
     public var path: String
     public var handle: Handler

@@ -22,8 +22,9 @@ def grpc_message(payload):
 
 
 class RawClient:
-    def __init__(self, port, timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=5.0, source=None):
+        """`source`: the local address to connect from (a 127.x.y.z), to be another peer."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0) if source else None)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.events = []
 
@@ -142,13 +143,13 @@ def was_reset(client, stream_id):
     return any(isinstance(e, h2.events.StreamReset) and e.stream_id == stream_id for e in client.events)
 
 
-def open_streams(port, connections, streams, path, extra=(), announce=None):
-    """`connections` raw clients with `streams` request streams each, headers sent and the
-    body left open (its gRPC prefix announcing `announce` bytes, when given); returns the
-    clients and, for each, its stream ids."""
+def open_streams(port, connections, streams, path, extra=(), announce=None, source=None):
+    """`connections` raw clients (from `source`, when given) with `streams` request streams
+    each, headers sent and the body left open (its gRPC prefix announcing `announce` bytes,
+    when given); returns the clients and, for each, its stream ids."""
     clients, ids = [], []
     for _ in range(connections):
-        client = RawClient(port)
+        client = RawClient(port, source=source)
         client.start()
         opened = []
         for _ in range(streams):

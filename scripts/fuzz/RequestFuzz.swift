@@ -70,11 +70,16 @@ final class RequestHarness: @unchecked Sendable {
         let route = routes[Int(selector) % routes.count]
         let metadata = credentials[Int(selector) / routes.count % credentials.count]
         // Refused at the headers, as the transport refuses it: the handler never runs.
-        if let admit = route.admit, let refusal = admit(metadata) {
-            precondition(!refusal.message.isEmpty, "a refusal without a message")
-            return
+        var admitted: (any AnyObject & Sendable)?
+        if let admit = route.admit {
+            switch admit(metadata) {
+            case .success(let token): admitted = token
+            case .failure(let refusal):
+                precondition(!refusal.message.isEmpty, "a refusal without a message")
+                return
+            }
         }
-        switch call(route, request, metadata) {
+        switch call(route, request, metadata, admitted: admitted) {
         case .success(let response):
             precondition(response.count >= UnaryRoute.responseHeadroom, "a response without its headroom")
         case .failure(let error):
@@ -88,12 +93,15 @@ final class RequestHarness: @unchecked Sendable {
     }
 
     /// Runs the route's handler as the server does and waits for its answer.
-    private func call(_ route: UnaryRoute, _ request: [UInt8], _ metadata: Metadata) -> Result<[UInt8], any Error> {
+    private func call(_ route: UnaryRoute, _ request: [UInt8], _ metadata: Metadata,
+                      admitted: (any AnyObject & Sendable)? = nil) -> Result<[UInt8], any Error> {
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox()
-        Task.detached {
+        var context = ServerContext(path: route.path, metadata: metadata)
+        context.admitted = admitted
+        Task.detached { [context] in
             do {
-                result.value = .success(try await route.handle(request, ServerContext(path: route.path, metadata: metadata)))
+                result.value = .success(try await route.handle(request, context))
             } catch {
                 result.value = .failure(error)
             }
