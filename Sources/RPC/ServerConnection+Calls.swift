@@ -8,7 +8,7 @@ extension ServerConnection {
     func beginRequest(_ id: Int32) {
         let s = ServerStream(id: id)
         streams[id] = s
-        streamsOpened += 1
+        openedAStream = true
         // `streams` owns it; nghttp2 keeps a plain pointer for the per-frame lookups.
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(s).toOpaque())
     }
@@ -112,7 +112,6 @@ extension ServerConnection {
     private func receiveData(_ s: ServerStream, _ bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count
         s.unreadBytes += n
-        unreadRequestBytes += n
         // An answered call's bytes are dropped and give the connection its window back, but
         // not the stream: a client that goes on sending is stopped by flow control at once.
         guard !s.answered else { return dropBody(s) }
@@ -149,7 +148,6 @@ extension ServerConnection {
     private func handBack(_ s: ServerStream) {
         guard s.unreadBytes > 0 else { return }
         nghttp2_session_consume_connection(session, s.unreadBytes)
-        unreadRequestBytes -= s.unreadBytes
         s.unreadBytes = 0
     }
 

@@ -19,11 +19,8 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
     var framesReceived = 0
     /// The path of the last call, whose String the next call naming the same method reuses.
     var lastPath = ""
-    /// Request bytes received that no call has taken yet (`ServerLimits.connectionReceiveBudget`):
-    /// the part of the connection's receive window not yet handed back to the client.
-    var unreadRequestBytes = 0
-    /// Streams opened so far, and when the last one closed (for the idle timeout).
-    var streamsOpened = 0
+    /// Whether a stream was ever opened, and when the last one closed (for the idle timeouts).
+    var openedAStream = false
     var lastStreamClosedAt = Clock.now()
     private var handshakeDone = false
     private var closed = false
@@ -116,7 +113,7 @@ final class ServerConnection: EventHandler, FlushTarget, DeadlineOwner {
         }
         // Idle is measured from the last call, not the last byte: PINGs do not keep a
         // connection that makes no calls.
-        let idle = streamsOpened == 0 ? now &- openedAt >= Clock.nanoseconds(limits.firstRequestTimeout)
+        let idle = !openedAStream ? now &- openedAt >= Clock.nanoseconds(limits.firstRequestTimeout)
                                       : now &- lastStreamClosedAt >= Clock.nanoseconds(limits.idleTimeout)
         if streams.isEmpty && idle {
             goAway()

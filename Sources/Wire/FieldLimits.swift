@@ -73,7 +73,7 @@ public enum FieldLimits {
 
     @inlinable
     public static func check(count: Int, maxItems: Int, _ field: StaticString) throws(LimitViolation) {
-        if count > maxItems { throw LimitViolation(field: "\(field)", problem: "holds \(count) items; the limit is \(maxItems)") }
+        if count > maxItems { throw violation(field, nil, "holds \(count) items; the limit is \(maxItems)") }
     }
 
     @inlinable
