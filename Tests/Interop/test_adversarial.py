@@ -193,13 +193,17 @@ def test_an_empty_batch_needs_a_token(pb, server):
 def test_tokens_are_read_strictly(pb, server):
     c = Client(pb, server)
     c.enable()
-    token = server.token()
+    # A token whose signature holds a character that standard base64 spells differently
+    # ('-' or '_'), so that spelling it that way is a real test (a quarter of them hold neither).
+    token = next(t for t in (server.token(expires_in=3600 + n) for n in range(100)) if set(t.split(".")[2]) & {"-", "_"})
     head, payload, signature = token.split(".")
+    standard = signature.replace("-", "+").replace("_", "/")
+    assert standard != signature and base64.b64decode(standard + "=") == base64.urlsafe_b64decode(signature + "=")
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     # 32 bytes are 43 characters with 2 spare bits in the last: flipping one leaves the bytes alone.
     spare = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
     assert base64.urlsafe_b64decode(spare + "=") == base64.urlsafe_b64decode(signature + "=")
-    for bad in [token + "=", token + "====", f"{head}.{payload}.{spare}", f"{head}.{payload}=.{signature}", f"{head}.{payload}.{signature.replace('-', '+')}"]:
+    for bad in [token + "=", token + "====", f"{head}.{payload}.{spare}", f"{head}.{payload}=.{signature}", f"{head}.{payload}.{standard}"]:
         code, _ = refused(lambda: c.progress.GetAchievements(pb.GetAchievementsRequest(organization_id="acme", user_id="ana"), metadata=auth(bad)))
         assert code == grpc.StatusCode.UNAUTHENTICATED, bad
     long_lived = mint(server.key, "acme", ["admin"], expires_in=40 * 86400)
