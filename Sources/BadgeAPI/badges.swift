@@ -880,6 +880,7 @@ public struct GetBadgeReportRequest: WireMessage {
     /// Only rows of this status; unspecified for all.
     public var status: ReportStatus = .unspecified
     public var pageSize: Int32 = 0
+    /// From the previous page's `next_page_token`: a user id after a letter.
     public var pageToken: String = ""
     public var unknownFields = UnknownFields()
 
@@ -4235,7 +4236,7 @@ extension GetBadgeReportRequest {
         try FieldLimits.check(badgeID, .id, "badge_id")
         try FieldLimits.check(programID, .id, "program_id")
         try FieldLimits.check(pageSize, in: 0...1000, "page_size")
-        try FieldLimits.check(pageToken, .id, "page_token")
+        try FieldLimits.check(pageToken, maxBytes: 160, "page_token")
     }
 }
 

@@ -168,3 +168,24 @@ enum Paging {
         return (Array(items[start..<end]), end < items.count ? "o\(end)" : "")
     }
 }
+
+/// A badge report's page token: which part it continues ("e" earners, "r" the rest) and
+/// the last user id it gave.
+enum ReportPaging {
+    static func cursor(_ token: String) throws(RPCError) -> BadgeReportCursor {
+        if token.isEmpty { return .start }
+        let after = String(token.dropFirst())
+        switch token.first {
+        case "e": return .earners(after: after)
+        case "r": return .others(after: after)
+        default: throw RPCError(code: .invalidArgument, message: "page_token is not one this server issued")
+        }
+    }
+
+    static func token(_ cursor: BadgeReportCursor) -> String {
+        switch cursor {
+        case .earners(let after): return "e" + after
+        case .others(let after): return "r" + after
+        }
+    }
+}

@@ -137,18 +137,19 @@ struct ReportServiceProvider: ReportServiceHandler {
         try auth.require(organization: request.organizationID, in: context)
         if request.badgeID.isEmpty { throw RPCError(code: .invalidArgument, message: "badge_id is required") }
         do {
-            var rows = try await ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
-                                              program: request.programID.isEmpty ? nil : request.programID)
+            let filter: ReportFilter
             switch request.status {
-            case .earned: rows = rows.filter { if case .earned = $0.status { return true } else { return false } }
-            case .inProgress: rows = rows.filter { if case .inProgress = $0.status { return true } else { return false } }
-            case .eligible: rows = rows.filter { $0.status == .eligible }
-            case .unspecified: break
+            case .earned: filter = .earned
+            case .inProgress: filter = .inProgress
+            case .eligible: filter = .eligible
+            case .unspecified: filter = .all
             case .unrecognized(let n): throw RPCError(code: .invalidArgument, message: "status \(n) is not a report status")
             }
-            let (page, next) = try Paging.page(rows, token: request.pageToken, size: request.pageSize)
+            let page = try await ledger.badgeReport(org: request.organizationID, badgeID: request.badgeID,
+                                                    program: request.programID.isEmpty ? nil : request.programID, filter: filter,
+                                                    from: try ReportPaging.cursor(request.pageToken), limit: Paging.size(request.pageSize))
             var response = GetBadgeReportResponse()
-            response.rows = page.map { row in
+            response.rows = page.rows.map { row in
                 var w = BadgeAPI.BadgeReportRow()
                 w.userID = row.userID
                 w.displayName = row.displayName
@@ -163,7 +164,7 @@ struct ReportServiceProvider: ReportServiceHandler {
                 }
                 return w
             }
-            response.nextPageToken = next
+            response.nextPageToken = page.next.map(ReportPaging.token) ?? ""
             return response
         } catch {
             throw Convert.error(error)

@@ -44,8 +44,9 @@ extension BadgeLedger {
                 list.append(p)
                 created = true
             }
+            let before = s.participants[org]?[user] ?? []
             s.participants[org, default: [:]][user] = list
-            return (created, [.participant(p)])
+            return (created, [.participant(p)] + ReportCounts.roleDeltas(org: p.organizationID, before: before, after: list))
         }
     }
 

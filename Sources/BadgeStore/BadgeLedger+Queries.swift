@@ -31,14 +31,22 @@ extension BadgeLedger {
     /// A user's state as of now: sessions whose time passed are counted even before the
     /// sweeper has run (on a copy; the sweeper makes it durable).
     func currentState(_ s: LedgerState, _ key: UserKey) -> UserState {
-        var user = s.users[key] ?? UserState()
+        currentState(s.users[key] ?? UserState(), s.organization(key.org))
+    }
+
+    func currentState(_ stored: UserState, _ organization: Organization) -> UserState {
+        var user = stored
         var ignored = Changes()
-        evaluator.settleDueSessions(&user, organization: s.organization(key.org), now: clock.now(), changes: &ignored)
+        evaluator.settleDueSessions(&user, organization: organization, now: clock.now(), changes: &ignored)
         return user
     }
 
     func requireBadges(_ s: LedgerState, _ org: String) throws {
-        if let reason = s.organization(org).unavailableReason { throw LedgerError.badgesUnavailable(reason) }
+        try requireBadges(s.organization(org))
+    }
+
+    func requireBadges(_ organization: Organization) throws {
+        if let reason = organization.unavailableReason { throw LedgerError.badgesUnavailable(reason) }
     }
 
     /// The achievements page: lifetime numbers, recent badges and certificates, every path.

@@ -22,71 +22,141 @@ public struct BadgeReportRow: Sendable, Hashable {
     public var threshold: Int64
 }
 
+/// One page of a badge report, and where the next one starts (nil after the last).
+public struct BadgeReportPage: Sendable, Hashable {
+    public var rows: [BadgeReportRow]
+    public var next: BadgeReportCursor?
+}
+
+extension BadgeReportPage {
+    func ended() -> BadgeReportPage { BadgeReportPage(rows: rows, next: nil) }
+}
+
+/// Where a badge report continues: earners first, in user-id order, then the other eligible
+/// users in user-id order; each part continues after the last user it gave.
+public enum BadgeReportCursor: Sendable, Hashable {
+    case earners(after: String)
+    case others(after: String)
+
+    public static let start = BadgeReportCursor.earners(after: "")
+}
+
+/// Which rows a report asks for.
+public enum ReportFilter: Sendable, Hashable {
+    case all, earned, inProgress, eligible
+}
+
+/// Reports read kept counts and page through indexes: their cost follows what they return,
+/// not how many users the server holds.
+///
+/// A badge's eligible users are those registered in its role (any role for a badge without
+/// one), in the program when one is given. Earned and in-progress counts cover every user
+/// who earned the badge or has progress towards it; restricted to a program, the program's
+/// registered users.
 extension BadgeLedger {
-    /// Users a badge's report covers: participants of the organization (in one program when
-    /// given) in the badge's role for role-specific badges; and, across programs, anyone who
-    /// earned it or has it in progress even if never registered.
-    private func eligibleUsers(_ s: LedgerState, org: String, badge: Badge, program: String?) -> [String] {
-        var users = Set((s.participants[BytewiseKey(org)] ?? [:]).compactMap { user, registrations in
-            registrations.contains {
-                (program.map($0.programID.bytewiseEquals) ?? true) && (badge.criterion.role.map($0.role.bytewiseEquals) ?? true)
-            } ? user : nil
-        })
-        if program == nil {
-            for (key, state) in s.users where key.org.bytewiseEquals(org) && (state.hasEarned(badge.id) || state.count(badge.counterKey) > 0) {
-                users.insert(BytewiseKey(key.user))
+    public func listBadges(org: String, program: String? = nil) async throws -> [BadgeSummary] {
+        let catalog = self.catalog
+        return try await store.reports { r in
+            try self.requireBadges(r.organization(org))
+            if let program {
+                return try self.programSummaries(r, org: org, program: program)
+            }
+            let counts = try r.badgeCounts(org: org)
+            return try catalog.badges.map { badge in
+                let count = counts[badge.id] ?? (0, 0)
+                return BadgeSummary(badge: badge, eligible: try r.registeredCount(org: org, program: "", role: badge.criterion.role ?? ""),
+                                    earned: count.earned, inProgress: count.inProgress)
             }
         }
-        return users.sorted().map(\.string)
     }
 
-    public func listBadges(org: String, program: String? = nil) async throws -> [BadgeSummary] {
-        try await read(.organization(org)) { s in
-            try self.requireBadges(s, org)
-            // Each user's current state once, not once per badge.
-            var states: [BytewiseKey: UserState] = [:]
-            return self.catalog.badges.map { badge in
-                var summary = BadgeSummary(badge: badge, eligible: 0, earned: 0, inProgress: 0)
-                for user in self.eligibleUsers(s, org: org, badge: badge, program: program) {
-                    summary.eligible += 1
-                    let state = states[BytewiseKey(user)] ?? self.currentState(s, UserKey(org: org, user: user))
-                    states[BytewiseKey(user)] = state
-                    if state.hasEarned(badge.id) {
-                        summary.earned += 1
-                    } else if state.count(badge.counterKey) > 0 {
-                        summary.inProgress += 1
+    /// Counts among one program's registered users: read through them once, a page at a time.
+    private func programSummaries(_ r: any ReportReads, org: String, program: String) throws -> [BadgeSummary] {
+        var summaries = catalog.badges.map { BadgeSummary(badge: $0, eligible: 0, earned: 0, inProgress: 0) }
+        var after = ""
+        while true {
+            let users = try r.registered(org: org, program: program, role: "", after: after, limit: 500)
+            guard let last = users.last else { return summaries }
+            after = last
+            let keys = users.map { UserKey(org: org, user: $0) }
+            let states = try r.states(keys)
+            let organization = try r.organization(org)
+            for key in keys {
+                let roles = Set(try r.registrations(key).filter { $0.programID.bytewiseEquals(program) }.map { BytewiseKey($0.role) })
+                let state = currentState(states[key] ?? UserState(), organization)
+                for (index, badge) in catalog.badges.enumerated() {
+                    if let role = badge.criterion.role, !roles.contains(BytewiseKey(role)) { continue }
+                    summaries[index].eligible += 1
+                    switch ReportCounts.standing(state, badge) {
+                    case .earned: summaries[index].earned += 1
+                    case .inProgress: summaries[index].inProgress += 1
+                    case .none: break
                     }
                 }
-                return summary
             }
         }
     }
 
-    /// Rows for one badge: who earned it (when), who has it in progress (how far), who is
-    /// eligible; ordered by status then user.
-    public func badgeReport(org: String, badgeID: String, program: String? = nil) async throws -> [BadgeReportRow] {
-        try await read(.organization(org)) { s in
-            try self.requireBadges(s, org)
-            guard let badge = self.catalog.badge(badgeID) else { throw LedgerError.notFound("no badge '\(badgeID)' in the catalog") }
-            let rows = self.eligibleUsers(s, org: org, badge: badge, program: program).map { user -> BadgeReportRow in
-                let key = UserKey(org: org, user: user)
-                let state = self.currentState(s, key)
-                let current = state.count(badge.counterKey)
-                let status: ReportStatus
-                if let award = state.awards[badge.id] {
-                    status = .earned(award.awardedAt)
-                } else if current > 0 {
-                    status = .inProgress(current: current)
-                } else {
-                    status = .eligible
+    /// One page of a badge's report: who earned it (when), then the other eligible users with
+    /// how far they are.
+    public func badgeReport(org: String, badgeID: String, program: String? = nil, filter: ReportFilter = .all,
+                            from cursor: BadgeReportCursor = .start, limit: Int = 1000) async throws -> BadgeReportPage {
+        guard let badge = catalog.badge(badgeID) else { throw LedgerError.notFound("no badge '\(badgeID)' in the catalog") }
+        return try await store.reports { r in
+            let organization = try r.organization(org)
+            try self.requireBadges(organization)
+            var page = BadgeReportPage(rows: [], next: nil)
+            var cursor = cursor
+            if case .earners = cursor, filter == .inProgress || filter == .eligible { cursor = .others(after: "") }
+            while page.rows.count < limit {
+                let want = limit - page.rows.count
+                switch cursor {
+                case .earners(let after):
+                    let users = try r.earners(org: org, badgeID: badge.id, after: after, limit: want)
+                    let keys = users.map { UserKey(org: org, user: $0) }
+                    let states = try r.states(keys)
+                    for key in keys {
+                        let registrations = try r.registrations(key)
+                        if let program, !registrations.contains(where: { $0.programID.bytewiseEquals(program) }) { continue }
+                        guard let award = states[key]?.awards[badge.id] else { continue }
+                        page.rows.append(self.row(key, badge, states[key]!, registrations, status: .earned(award.awardedAt), organization))
+                    }
+                    if users.count < want {
+                        if filter == .earned { return page.ended() }
+                        cursor = .others(after: "")
+                    } else {
+                        cursor = .earners(after: users.last!)
+                    }
+                case .others(let after):
+                    let users = try r.registered(org: org, program: program ?? "", role: badge.criterion.role ?? "", after: after, limit: want)
+                    let keys = users.map { UserKey(org: org, user: $0) }
+                    let states = try r.states(keys)
+                    for key in keys {
+                        let state = self.currentState(states[key] ?? UserState(), organization)
+                        let current = state.count(badge.counterKey)
+                        let status: ReportStatus
+                        switch ReportCounts.standing(state, badge) {
+                        case .earned: continue  // listed with the earners
+                        case .inProgress: status = .inProgress(current: current)
+                        case .none: status = .eligible
+                        }
+                        if filter == .inProgress && status == .eligible { continue }
+                        if filter == .eligible && status != .eligible { continue }
+                        page.rows.append(self.row(key, badge, state, try r.registrations(key), status: status, organization))
+                    }
+                    if users.count < want { return page.ended() }
+                    cursor = .others(after: users.last!)
                 }
-                return BadgeReportRow(userID: user, displayName: s.displayName(of: key), status: status,
-                                      current: current, threshold: badge.criterion.threshold)
+                page.next = cursor
             }
-            func rank(_ r: BadgeReportRow) -> Int {
-                switch r.status { case .earned: return 0; case .inProgress: return 1; case .eligible: return 2 }
-            }
-            return rows.sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0.userID.bytewiseLess(than: $1.userID) }
+            return page
         }
+    }
+
+    private func row(_ key: UserKey, _ badge: Badge, _ state: UserState, _ registrations: [Participant], status: ReportStatus,
+                     _ organization: Organization) -> BadgeReportRow {
+        let name = registrations.first { !$0.displayName.isEmpty }?.displayName ?? key.user
+        return BadgeReportRow(userID: key.user, displayName: name, status: status, current: state.count(badge.counterKey),
+                              threshold: badge.criterion.threshold)
     }
 }

@@ -15,6 +15,8 @@ public struct LedgerOptions: Sendable {
     /// Most operations in one transaction (SQLite: applied and committed together; PostgreSQL:
     /// at most 1000).
     public var maxBatch = 20_000
+    /// SQLite: memory for caches (users' states, SQLite's pages); the rest of the state stays on disk.
+    public var cacheBytes = 256 << 20
     /// PostgreSQL: connections in the pool, each committing one batch at a time.
     public var postgresConnections = 4
     /// Where store failures are reported (commits failing and recovering, PostgreSQL errors
@@ -25,12 +27,10 @@ public struct LedgerOptions: Sendable {
 }
 
 /// The badge service's state and every operation on it. Operations are functions of a
-/// `LedgerState` returning the rows they changed; the store runs them: SQLite with all state
-/// in memory for one machine, or PostgreSQL shared by several servers.
-///
-/// What is stored is the event log and the awards (plus organizations, participants,
-/// certificates, links). Counters and session states are a pure function of the log: SQLite
-/// replays it at start; PostgreSQL, whose servers share no memory, keeps them per user.
+/// `LedgerState` returning the rows they changed; the store runs them on the part of the
+/// state their scope names, read from disk: SQLite for one machine, or PostgreSQL shared by
+/// several servers. Both keep each user's counters and sessions as a row, beside the events,
+/// awards, organizations, participants, certificates and links.
 public final class BadgeLedger: Sendable {
     public let catalog: Catalog
     let evaluator: Evaluator

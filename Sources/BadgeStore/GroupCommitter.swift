@@ -1,35 +1,40 @@
 import Glibc
 import Synchronization
+import Badges
 
 /// Runs the writing operations of many concurrent callers on one thread, in shared
-/// transactions: while one transaction syncs to disk, the next batch gathers. The thread
-/// applies a batch's operations to the state under one hold of its lock, writes the rows they
-/// return through the writer connection, commits, and only then answers their callers.
+/// transactions: while one transaction syncs to disk, the next batch gathers. For a batch the
+/// thread reads the state its operations' scopes name (users from the cache, the rest from
+/// disk), runs the operations on it, writes the rows they return and the state of every user
+/// they changed, commits, and only then answers their callers and updates the cache.
 ///
-/// Applying here rather than on the callers' threads takes the evaluation off the event loops
-/// (the busiest threads) and the lock off their path: the loops only queue, and the state has
-/// one writer. A caller's answer needed the commit anyway, so it comes no later.
+/// Nothing a batch changed is visible before its commit: the cache takes it afterwards, and
+/// readers read committed rows through their own connections. A failed commit leaves nothing
+/// to undo in memory.
 final class GroupCommitter: @unchecked Sendable {
     typealias Answer = @Sendable (Result<Void, any Error>) -> Void
     /// An operation: changes the state, returns the rows to write and how to answer once
     /// they are durable (or, if it failed, with its error).
     typealias Operation = @Sendable (inout LedgerState) -> (writes: [LedgerWrite], answer: Answer)
 
-    private struct Queue {
-        var pending: [Operation] = []
-        var stopping = false
-        /// Set when memory could not be brought back to what is on disk after a failed
-        /// commit: nothing more is accepted (see `restoreState`).
-        var fatal: (any Error)?
+    private struct Queued {
+        let scope: LedgerScope
+        let operation: Operation
+        /// Answers the caller when the batch could not be read, before the operation ran.
+        let fail: @Sendable (any Error) -> Void
     }
 
-    /// Written only by the committer thread; read under its lock by others.
-    private let state: PlainMutex<LedgerState>
+    private struct Queue {
+        var pending: [Queued] = []
+        var stopping = false
+    }
+
     // Touched only by the committer thread.
     private let writer: SQLiteWriter
-    /// Reads the state back from disk, after a failed commit left memory ahead of it.
-    private let reload: () throws -> LedgerState
-    private let log: StoreLog
+    private let loader: SQLiteLoader
+    private let cache: UserCache
+    private let catalog: Catalog
+    private let erasedEvents: ErasedEventIDs
     private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int
@@ -41,27 +46,26 @@ final class GroupCommitter: @unchecked Sendable {
     let writesCommitted = Atomic<Int>(0)
 
     /// `maxBatch`: most operations in one transaction.
-    init(writer: SQLiteWriter, state: PlainMutex<LedgerState>, maxBatch: Int = 20_000, log: StoreLog,
-         reload: @escaping () throws -> LedgerState) {
-        self.writer = writer
-        self.state = state
+    init(db: SQLiteDatabase, catalog: Catalog, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog) throws {
+        writer = try SQLiteWriter(db)
+        loader = try SQLiteLoader(db)
+        erasedEvents = try ErasedEventIDs(db)
+        cache = UserCache(budgetBytes: cacheBytes)
+        self.catalog = catalog
         self.maxBatch = maxBatch
-        self.log = log
         health = CommitHealth(log: log)
-        self.reload = reload
         Wakeup.startThread(named: "committer") { self.run() }
     }
 
-    /// Queues `operation`; it runs on the committer thread, in the order of enqueueing, and
-    /// its answer once its writes are durable.
-    func enqueue(_ operation: @escaping Operation, rejected: (any Error) -> Void) {
-        let refusal: (any Error)? = queue.withLock { q in
-            if let fatal = q.fatal { return fatal }
-            if q.stopping { return LedgerError.unavailable("the store is closing") }
-            q.pending.append(operation)
-            return nil
+    /// Queues `operation` on the state `scope` names; it runs on the committer thread, in the
+    /// order of enqueueing, and its answer once its writes are durable.
+    func enqueue(_ scope: LedgerScope, _ operation: @escaping Operation, rejected: @escaping @Sendable (any Error) -> Void) {
+        let accepted = queue.withLock { q in
+            if q.stopping { return false }
+            q.pending.append(Queued(scope: scope, operation: operation, fail: rejected))
+            return true
         }
-        if let refusal { return rejected(refusal) }
+        guard accepted else { return rejected(LedgerError.unavailable("the store is closing")) }
         wakeup.signal()
     }
 
@@ -73,8 +77,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func run() {
-        var batch: [Operation] = []
-        var writes: [LedgerWrite] = []
+        var batch: [Queued] = []
         var answers: [Answer] = []
         while true {
             wakeup.wait { queue.withLock { $0.pending.isEmpty && !$0.stopping } }
@@ -88,19 +91,9 @@ final class GroupCommitter: @unchecked Sendable {
                 return q.stopping && q.pending.isEmpty
             }
             if !batch.isEmpty {
-                state.withLock { s in
-                    for operation in batch {
-                        let applied = operation(&s)
-                        writes += applied.writes
-                        answers.append(applied.answer)
-                    }
-                }
-                // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
-                let result = writes.isEmpty ? .success(()) : commit(writes)
-                if case .failure = result { restoreState() }
+                let result = commit(batch, answers: &answers)
                 for answer in answers { answer(result) }
                 batch.removeAll(keepingCapacity: true)
-                writes.removeAll(keepingCapacity: true)
                 answers.removeAll(keepingCapacity: true)
             }
             if stopping {
@@ -110,38 +103,56 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    private func commit(_ writes: [LedgerWrite]) -> Result<Void, any Error> {
+    /// Loads, applies and commits one batch, collecting its operations' answers.
+    private func commit(_ batch: [Queued], answers: inout [Answer]) -> Result<Void, any Error> {
+        var applied = false
         do {
             try writer.begin.run()
             do {
-                try writer.apply(writes)
-                try writer.commit.run()
-                transactions.add(1, ordering: .relaxed)
-                writesCommitted.add(writes.count, ordering: .relaxed)
+                let plan = ScopePlan(batch.map(\.scope))
+                var s = try loader.load(plan, cache: cache, erased: erasedEvents.contains)
+                let before = s.users
+                let versionBefore = s.catalogVersion
+                var writes: [LedgerWrite] = []
+                for queued in batch {
+                    let result = queued.operation(&s)
+                    writes += result.writes
+                    answers.append(result.answer)
+                }
+                applied = true
+                let changed = StateChanges(before: before, after: s, catalog: catalog, catalogVersionBefore: versionBefore)
+                writes += changed.countWrites
+                // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
+                if writes.isEmpty && changed.users.isEmpty {
+                    try writer.rollback.run()
+                } else {
+                    try writer.apply(writes, users: changed.users)
+                    try writer.commit.run()
+                    transactions.add(1, ordering: .relaxed)
+                    writesCommitted.add(writes.count + changed.users.count, ordering: .relaxed)
+                    health.succeeded()
+                }
+                for erased in changed.erasedUsers { cache.remove(erased) }
+                if !changed.erasedUsers.isEmpty { erasedEvents.noteErasure() }
+                // Durable now: the cache may hold it. Only users named one by one: an
+                // organization read whole would push out the users in use.
+                for key in plan.users.union(plan.detailedUsers) { if let state = s.users[key] { cache.put(key, state) } }
+                for (key, state) in changed.users { cache.put(key, state) }
+                return .success(())
             } catch {
                 try? writer.rollback.run()
                 throw error
             }
-            health.succeeded()
-            return .success(())
         } catch {
             let reason = (error as? SQLiteError)?.message ?? "\(error)"
             health.failed(reason, ["error": "\(error)"])
-            return .failure(LedgerError.unavailable("the store could not commit (\(reason)); nothing of this call was kept; retry later"))
-        }
-    }
-
-    /// After a failed commit the batch's changes are in memory but not on disk: read the
-    /// state back from disk (under the lock, so that no read sees them meanwhile). Costs a
-    /// load of the whole store, as at start; only a failing disk pays it.
-    private func restoreState() {
-        state.withLock { s in
-            do {
-                s = try reload()
-            } catch {
-                log.write("the store's memory could not be restored after a failed commit; restart the server", ["error": "\(error)"])
-                queue.withLock { $0.fatal = LedgerError.storeFailed("memory and disk disagree after a failed commit: \(error)") }
+            let failure = LedgerError.unavailable("the store could not commit (\(reason)); nothing of this call was kept; retry later")
+            if !applied {
+                // The batch was never run: answer its callers here.
+                answers.removeAll()
+                for queued in batch { answers.append({ [fail = queued.fail] _ in fail(failure) }) }
             }
+            return .failure(failure)
         }
     }
 }

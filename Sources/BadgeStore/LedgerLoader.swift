@@ -1,8 +1,9 @@
 import Badges
 
-/// Reads a store's tables into a `LedgerState` at start.
+/// Reads a store of schema versions 1-4, which kept the event log and replayed it, into a
+/// `LedgerState`: what `StateMigration` moves into the tables of version 5.
 enum LedgerLoader {
-    static func load(_ db: SQLiteDatabase, evaluator: Evaluator) throws -> LedgerState {
+    static func load(_ db: SQLiteDatabase, evaluator: Evaluator, events: [(event: ActivityEvent, recordedAt: Instant)]) throws -> LedgerState {
         var s = LedgerState()
         try db.prepare("SELECT org_id, tier, badges_enabled FROM organizations").query { row in
             let id = row.text(0)
@@ -15,7 +16,7 @@ enum LedgerLoader {
         // Counters, sessions and features: the event log replayed, each event at the time it
         // was recorded, exactly as it was evaluated then (awards come from their own table).
         let noAwards = Organization(id: "", tier: .free, badgesEnabled: false)
-        for (event, recordedAt) in try events(db) {
+        for (event, recordedAt) in events {
             _ = s.eventIDs.insert(EventKey(org: event.organizationID, eventID: event.eventID))
             _ = evaluator.apply(event, to: &s.users[UserKey(org: event.organizationID, user: event.userID), default: UserState()],
                                 organization: noAwards, now: recordedAt)
@@ -71,13 +72,6 @@ enum LedgerLoader {
             s.outbox[e.key] = e
         }
         return s
-    }
-
-    /// The newest catalog version applied (0: none yet).
-    static func latestCatalogVersion(_ db: SQLiteDatabase) throws -> Int {
-        var version = 0
-        try db.prepare("SELECT coalesce(max(version), 0) FROM catalog_versions").query { version = Int($0.int(0)) }
-        return version
     }
 
     /// Every stored event in the order it was recorded, with the time it was recorded: the

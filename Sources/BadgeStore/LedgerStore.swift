@@ -22,6 +22,10 @@ enum LedgerScope: Sendable {
     case digests(dueSince: Instant?)
     /// The applied catalog version; every user too when `version` is newer (a backfill).
     case catalog(version: Int)
+    /// One organization's settings alone.
+    case organizationSettings(String)
+    /// Nothing: a report reads through `ReportReads` instead.
+    case reports
 
     /// What the scope names, for a log line about an operation that failed.
     var summary: String {
@@ -34,6 +38,8 @@ enum LedgerScope: Sendable {
         case .dueSessions: return "sessions due"
         case .digests: return "digests"
         case .catalog(let version): return "catalog version \(version)"
+        case .organizationSettings(let id): return "the settings of organization '\(id)'"
+        case .reports: return "a report"
         }
     }
 }
@@ -48,10 +54,30 @@ protocol LedgerStore: Sendable {
                             completion: @escaping @Sendable (Result<T, any Error>) -> Void)
     /// Runs `body` on a consistent view of the state in `scope`.
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T
+    /// Runs `body` with reads for reports, each costing what it returns, on one consistent
+    /// view of what is committed.
+    func reports<T: Sendable>(_ body: @escaping @Sendable (any ReportReads) throws -> T) async throws -> T
     /// Why writes fail now (a full disk, PostgreSQL out of reach), or nil while they commit.
     var commitFailure: String? { get }
     /// Finishes what is queued and releases the store.
     func close()
+}
+
+/// What reports read: kept counts, and pages through indexes in user-id order (byte order on
+/// SQLite, the database's order on PostgreSQL; a page continues after the last id it gave).
+protocol ReportReads {
+    func organization(_ id: String) throws -> Organization
+    /// Per badge id: users who earned it, users with progress towards it.
+    func badgeCounts(org: String) throws -> [String: (earned: Int, inProgress: Int)]
+    /// Distinct users registered in `program` and `role` ("" for any).
+    func registeredCount(org: String, program: String, role: String) throws -> Int
+    /// Distinct users registered in `program` and `role` ("" for any) after `after`, in id order.
+    func registered(org: String, program: String, role: String, after: String, limit: Int) throws -> [String]
+    /// Users who earned `badgeID` after `after`, in id order.
+    func earners(org: String, badgeID: String, after: String, limit: Int) throws -> [String]
+    /// Stored states (with awards) of those users that have one.
+    func states(_ keys: [UserKey]) throws -> [UserKey: UserState]
+    func registrations(_ key: UserKey) throws -> [Participant]
 }
 
 /// Where a store reports what an operator should hear about: a message and its fields.

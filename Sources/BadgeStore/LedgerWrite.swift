@@ -13,12 +13,19 @@ enum LedgerWrite: Sendable {
     case catalogVersion(version: Int, badgeIDs: [String], appliedAt: Instant)
     case digestSubscription(org: String, user: String, DigestRecord)
     case outbox(OutboxEntry)
+    /// Adds to the organization's counts of a badge's earners and users in progress.
+    case badgeCount(org: String, badgeID: String, earned: Int, inProgress: Int)
+    /// Empties the badge counts (a new catalog: they are counted again).
+    case resetBadgeCounts
+    /// Adds to the count of users registered in a program and role ("" for any).
+    case roleCount(org: String, program: String, role: String, users: Int)
     /// Changes nothing, but writes a page as any change would: a commit of it shows whether
     /// the store can commit again.
     case probe
 
-    /// What of an evaluation's changes is stored: the awards. Counters, sessions and features
-    /// follow from the event log and are rebuilt from it at start.
+    /// What of an evaluation's changes is written as rows of their own: the awards. Counters,
+    /// sessions and features are stored with the user's state, which the store saves for
+    /// every user a batch changed.
     static func changes(_ changes: Changes, org: String, user: String) -> [LedgerWrite] {
         changes.awards.map { .award(org: org, user: user, $0) }
     }

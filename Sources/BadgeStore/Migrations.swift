@@ -1,3 +1,5 @@
+import Badges
+
 /// The store's schema, one step per version; `PRAGMA user_version` records how far a database
 /// has come. Steps are only ever appended.
 enum Migrations {
@@ -60,9 +62,46 @@ enum Migrations {
         """
         CREATE TABLE event_batches (seq INTEGER PRIMARY KEY, events BLOB NOT NULL);
         """,
+        // 5: state on disk, read per call through a cache, instead of all of it in memory and
+        // the log replayed at start. Per user: counters, sessions and features as a snapshot,
+        // and awards a row each; events keyed by id (the duplicate check), by user for export;
+        // counts per organization kept as they change, for reports. `StateMigration` moves
+        // what versions 1-4 stored into these tables, then the old ones are dropped.
+        """
+        CREATE TABLE user_states (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, state BLOB NOT NULL, next_due INTEGER,
+            PRIMARY KEY (org_id, user_id)) WITHOUT ROWID;
+        CREATE INDEX user_states_due ON user_states (next_due) WHERE next_due IS NOT NULL;
+        CREATE TABLE user_awards (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, badge_id TEXT NOT NULL, awarded_at INTEGER NOT NULL,
+            event_id TEXT NOT NULL, catalog_version INTEGER NOT NULL, backfilled INTEGER NOT NULL, seen INTEGER NOT NULL,
+            PRIMARY KEY (org_id, user_id, badge_id)) WITHOUT ROWID;
+        CREATE INDEX user_awards_by_badge ON user_awards (org_id, badge_id, user_id);
+        CREATE TABLE activity (
+            org_id TEXT NOT NULL, event_id TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT NOT NULL, kind INTEGER NOT NULL,
+            occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, session_id TEXT, role TEXT, program_id TEXT,
+            scheduled_end INTEGER, feature TEXT, PRIMARY KEY (org_id, event_id)) WITHOUT ROWID;
+        CREATE INDEX activity_by_user ON activity (org_id, user_id, seq);
+        CREATE TABLE erased_event_ids (org_id TEXT NOT NULL, digest BLOB NOT NULL, PRIMARY KEY (org_id, digest)) WITHOUT ROWID;
+        CREATE TABLE badge_counts (
+            org_id TEXT NOT NULL, badge_id TEXT NOT NULL, earned INTEGER NOT NULL, in_progress INTEGER NOT NULL,
+            PRIMARY KEY (org_id, badge_id)) WITHOUT ROWID;
+        CREATE TABLE role_counts (
+            org_id TEXT NOT NULL, program_id TEXT NOT NULL, role TEXT NOT NULL, users INTEGER NOT NULL,
+            PRIMARY KEY (org_id, program_id, role)) WITHOUT ROWID;
+        CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
+        CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);
+        CREATE INDEX certificates_by_user ON certificates (org_id, user_id);
+        """,
     ]
 
-    static func migrate(_ db: SQLiteDatabase) throws {
+    /// Steps that also move data with Swift code, run after their SQL in the same transaction.
+    static func dataStep(_ version: Int, _ db: SQLiteDatabase, _ evaluator: Evaluator) throws {
+        if version == 5 { try StateMigration.run(db, evaluator: evaluator) }
+    }
+
+    static func migrate(_ db: SQLiteDatabase, evaluator: Evaluator) throws {
         var current: Int64 = 0
         try db.prepare("PRAGMA user_version").query { current = $0.int(0) }
         guard current <= Int64(steps.count) else {
@@ -72,6 +111,7 @@ enum Migrations {
             try db.execute("BEGIN IMMEDIATE")
             do {
                 try db.execute(step)
+                try dataStep(index + 1, db, evaluator)
                 try db.execute("PRAGMA user_version = \(index + 1)")
                 try db.execute("COMMIT")
             } catch {

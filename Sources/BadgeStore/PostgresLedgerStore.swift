@@ -30,7 +30,7 @@ final class PostgresLedgerStore: LedgerStore {
         maxBatch = min(options.maxBatch, 1000)
         // Connect every worker now, so that a bad URL fails the start and not the first call.
         let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
-        try PostgresMigrations.migrate(connections[0])
+        try PostgresMigrations.migrate(connections[0], evaluator: evaluator)
         for connection in connections {
             running.add(1, ordering: .relaxed)
             Wakeup.startThread(named: "postgres-writer") { [self] in work(connection) }
@@ -45,6 +45,12 @@ final class PostgresLedgerStore: LedgerStore {
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { continuation in
             submit(Job(scope: scope, writes: false, operation: { s in (try body(s), []) }) { continuation.resume(with: $0) })
+        }
+    }
+
+    func reports<T: Sendable>(_ body: @escaping @Sendable (any ReportReads) throws -> T) async throws -> T {
+        try await withUnsafeThrowingContinuation { continuation in
+            submit(Job(direct: { db in try body(PostgresReportReads(db: db)) }) { continuation.resume(with: $0) })
         }
     }
 
@@ -129,19 +135,20 @@ final class PostgresLedgerStore: LedgerStore {
         do {
             var state = try PostgresLoader(db: db, lock: writes).load(ScopePlan(batch.map(\.scope)))
             let before = state.users
+            let versionBefore = state.catalogVersion
             var rows: [LedgerWrite] = []
             var results: [Result<Void, any Error>] = []
             for job in batch {
                 do {
-                    rows += try job.run(&state)
+                    rows += try job.direct.map { try $0(db); return [] } ?? job.run(&state)
                     results.append(.success(()))
                 } catch {
                     results.append(.failure(error))
                 }
             }
             if writes {
-                let changed = state.users.filter { before[$0.key] != $0.value }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-                try PostgresWriter(db: db).write(rows, users: changed)
+                let changed = StateChanges(before: before, after: state, catalog: evaluator.catalog, catalogVersionBefore: versionBefore)
+                try PostgresWriter(db: db).write(rows + changed.countWrites, users: changed.users)
             }
             try db.execute(writes ? "COMMIT" : "ROLLBACK")
             return results
@@ -158,6 +165,8 @@ private final class Job: @unchecked Sendable {
     let writes: Bool
     let run: (inout LedgerState) throws -> [LedgerWrite]
     let finish: @Sendable (Result<Void, any Error>) -> Void
+    /// A read of its own on the batch's connection (reports), run instead of `run`.
+    let direct: ((PostgresConnection) throws -> Void)?
 
     init<T: Sendable>(scope: LedgerScope, writes: Bool, operation: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),
                       deliver: @escaping @Sendable (Result<T, any Error>) -> Void) {
@@ -169,6 +178,17 @@ private final class Job: @unchecked Sendable {
             slot.value = value
             return rows
         }
+        finish = { result in deliver(result.map { slot.value! }) }
+        direct = nil
+    }
+
+    /// A read that queries the connection itself, in a read-only batch.
+    init<T: Sendable>(direct query: @escaping @Sendable (PostgresConnection) throws -> T, deliver: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let slot = Slot<T>()
+        scope = .reports
+        writes = false
+        run = { _ in [] }
+        direct = { db in slot.value = try query(db) }
         finish = { result in deliver(result.map { slot.value! }) }
     }
 }

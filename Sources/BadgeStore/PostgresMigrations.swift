@@ -1,3 +1,5 @@
+import Badges
+
 /// The PostgreSQL schema, one step per version, with the meaning of SQLite's `Migrations`
 /// step for step; `schema_migrations` records how far a database has come. Steps are only
 /// ever appended. Two differences, both because servers share this database and no memory:
@@ -46,11 +48,51 @@ enum PostgresMigrations {
             html_body TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL,
             sent_at BIGINT, last_error TEXT NOT NULL, PRIMARY KEY (org_id, user_id, period));
         """,
+        // 3: report counts kept as they change; indexes that reports and export page through;
+        // erased users' event ids as keyed hashes. Role counts are counted here; badge counts
+        // need the catalog and are counted by `dataStep`.
+        """
+        CREATE TABLE badge_counts (
+            org_id TEXT NOT NULL, badge_id TEXT NOT NULL, earned BIGINT NOT NULL, in_progress BIGINT NOT NULL,
+            PRIMARY KEY (org_id, badge_id));
+        CREATE TABLE role_counts (
+            org_id TEXT NOT NULL, program_id TEXT NOT NULL, role TEXT NOT NULL, users BIGINT NOT NULL,
+            PRIMARY KEY (org_id, program_id, role));
+        CREATE TABLE erased_event_ids (org_id TEXT NOT NULL, digest BYTEA NOT NULL, PRIMARY KEY (org_id, digest));
+        CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+        CREATE INDEX awards_by_badge ON awards (org_id, badge_id, user_id);
+        CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
+        CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);
+        CREATE INDEX events_by_user ON events (org_id, user_id, seq);
+        INSERT INTO role_counts (org_id, program_id, role, users)
+            SELECT org_id, p, r, count(DISTINCT user_id) FROM (
+                SELECT org_id, user_id, '' AS p, '' AS r FROM participants
+                UNION ALL SELECT org_id, user_id, program_id, '' FROM participants
+                UNION ALL SELECT org_id, user_id, '', role FROM participants
+                UNION ALL SELECT org_id, user_id, program_id, role FROM participants) AS k
+            GROUP BY org_id, p, r;
+        """,
     ]
+
+    /// Steps that also move data with Swift code, run after their SQL in the same transaction.
+    static func dataStep(_ version: Int, _ db: PostgresConnection, _ evaluator: Evaluator) throws {
+        guard version == 3 else { return }
+        let orgs = try db.query("SELECT DISTINCT org_id FROM user_states")
+        for r in 0..<orgs.count {
+            var plan = ScopePlan([])
+            plan.wholeOrganizations.insert(BytewiseKey(orgs.text(r, 0)))
+            let s = try PostgresLoader(db: db, lock: false).load(plan)
+            var writes: [LedgerWrite] = []
+            for (key, state) in s.users {
+                writes += ReportCounts.badgeDeltas(org: key.org, catalog: evaluator.catalog, before: nil, after: state)
+            }
+            try PostgresWriter(db: db).write(StateChanges.summed(writes), users: [])
+        }
+    }
 
     /// Brings the database up to date. An advisory lock makes servers starting together take
     /// turns, so each step runs once.
-    static func migrate(_ db: PostgresConnection) throws {
+    static func migrate(_ db: PostgresConnection, evaluator: Evaluator) throws {
         try db.execute("BEGIN")
         do {
             try db.execute("SELECT pg_advisory_xact_lock(4242001)")
@@ -61,6 +103,7 @@ enum PostgresMigrations {
             }
             for (index, step) in steps.enumerated() where Int64(index + 1) > current {
                 try db.execute(step)
+                try dataStep(index + 1, db, evaluator)
                 try db.query("INSERT INTO schema_migrations (version) VALUES ($1)", [String(index + 1)])
             }
             try db.execute("COMMIT")

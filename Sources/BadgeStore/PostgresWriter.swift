@@ -93,6 +93,19 @@ struct PostgresWriter {
                 INSERT INTO share_links (token, org_id, user_id, badge_id, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (token) DO UPDATE SET revoked = excluded.revoked
                 """, [l.token, l.organizationID, l.userID, l.badgeID, String(l.createdAt.milliseconds), l.revoked ? "1" : "0"])
+        case .badgeCount(let org, let badgeID, let earned, let inProgress):
+            try db.query("""
+                INSERT INTO badge_counts (org_id, badge_id, earned, in_progress) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (org_id, badge_id) DO UPDATE SET earned = badge_counts.earned + excluded.earned,
+                    in_progress = badge_counts.in_progress + excluded.in_progress
+                """, [org, badgeID, String(earned), String(inProgress)])
+        case .resetBadgeCounts:
+            try db.query("DELETE FROM badge_counts")
+        case .roleCount(let org, let program, let role, let users):
+            try db.query("""
+                INSERT INTO role_counts (org_id, program_id, role, users) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (org_id, program_id, role) DO UPDATE SET users = role_counts.users + excluded.users
+                """, [org, program, role, String(users)])
         case .probe:
             try db.query("UPDATE catalog_versions SET version = version WHERE version = (SELECT max(version) FROM catalog_versions)")
         case .catalogVersion(let version, let ids, let appliedAt):

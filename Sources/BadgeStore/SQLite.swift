@@ -48,6 +48,9 @@ final class SQLiteDatabase {
     }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Rows the last INSERT, UPDATE or DELETE changed.
+    var changes: Int { Int(sqlite3_changes64(handle)) }
 }
 
 /// A prepared statement, reused: bind, step, read columns, reset.
@@ -66,7 +69,9 @@ final class SQLiteStatement {
     deinit { sqlite3_finalize(statement) }
 
     /// Binds parameters by position (1-based), then runs the statement to completion.
-    func run(_ values: SQLiteValue...) throws {
+    func run(_ values: SQLiteValue...) throws { try run(values) }
+
+    func run(_ values: [SQLiteValue]) throws {
         try withBindings(values) {
             let rc = sqlite3_step(statement)
             guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw SQLiteError(code: rc, message: database.lastMessage) }
@@ -74,7 +79,9 @@ final class SQLiteStatement {
     }
 
     /// Runs a query, handing each row to `body`.
-    func query(_ values: SQLiteValue..., row body: (SQLiteRow) throws -> Void) throws {
+    func query(_ values: SQLiteValue..., row body: (SQLiteRow) throws -> Void) throws { try query(values, row: body) }
+
+    func query(_ values: [SQLiteValue], row body: (SQLiteRow) throws -> Void) throws {
         try withBindings(values) {
             while true {
                 let rc = sqlite3_step(statement)

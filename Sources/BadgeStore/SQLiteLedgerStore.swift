@@ -1,36 +1,34 @@
 import Badges
 
-/// The embedded store: all state in memory, loaded when it opens, and every change written
-/// through a group committer to SQLite (WAL) before its caller is answered.
+/// The embedded store: SQLite (WAL), its state on disk. Writes go through a group committer
+/// (one thread, one connection, a cache of users' states); reads through a small pool of
+/// connections of their own, each in a read transaction, so that they never wait for a commit
+/// batch and see only what is committed. Start-up reads no history.
 ///
-/// The file is read only at start. That keeps storage reads off the request path entirely,
-/// at the price of memory proportional to users and events (see the README).
+/// Memory: `LedgerOptions.cacheBytes` split between the committer's user cache (a half),
+/// the writer connection's page cache (a quarter) and the readers' page caches (a quarter
+/// between them); SQLite's mmap is off, so that the file's pages are not counted in the
+/// process's memory.
 final class SQLiteLedgerStore: LedgerStore {
-    private let state: PlainMutex<LedgerState>
     let committer: GroupCommitter
+    private let readers: SQLiteReaders
     private let checkpointer: Checkpointer
 
     init(path: String, evaluator: Evaluator, options: LedgerOptions) throws {
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
-        // Keep the working set in SQLite's own cache and read the rest through mmap, so that
-        // B-tree lookups on the write path do not copy pages in from the kernel.
-        try db.execute("PRAGMA cache_size = -262144")
-        try db.execute("PRAGMA mmap_size = 1073741824")
+        try db.execute("PRAGMA cache_size = -\(max(options.cacheBytes / 4 / 1024, 1024))")
+        try db.execute("PRAGMA mmap_size = 0")
         // Checkpoints run on their own thread (Checkpointer), mostly outside commits; the
         // writer's own automatic checkpoint stays as a backstop, rare and by then short, which
         // lets the WAL start over, and the size limit then truncates the file.
         try db.execute("PRAGMA wal_autocheckpoint = 16384")
         try db.execute("PRAGMA journal_size_limit = 67108864")
-        try Migrations.migrate(db)
-        let load = {
-            var loaded = try LedgerLoader.load(db, evaluator: evaluator)
-            loaded.catalogVersion = try LedgerLoader.latestCatalogVersion(db)
-            return loaded
-        }
-        state = PlainMutex(try load())
-        committer = GroupCommitter(writer: try SQLiteWriter(db), state: state, maxBatch: options.maxBatch, log: options.log, reload: load)
+        try Migrations.migrate(db, evaluator: evaluator)
+        committer = try GroupCommitter(db: db, catalog: evaluator.catalog, cacheBytes: options.cacheBytes / 2,
+                                       maxBatch: options.maxBatch, log: options.log)
+        readers = SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4)
         checkpointer = try Checkpointer(path: path)
     }
 
@@ -39,7 +37,7 @@ final class SQLiteLedgerStore: LedgerStore {
         // Runs on the committer's thread, in enqueueing order. A body that writes nothing (a
         // duplicate event) or fails is still answered after its batch commits: the batch may
         // hold the change its answer reflects (the original event), not yet durable.
-        committer.enqueue({ s in
+        committer.enqueue(scope, { s in
             do {
                 let (value, writes) = try body(&s)
                 return (writes, { result in completion(result.map { value }) })
@@ -50,7 +48,12 @@ final class SQLiteLedgerStore: LedgerStore {
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
-        try state.withLock { try body($0) }
+        let state = try readers.withReader { reader in try reader.loader.load(ScopePlan([scope])) }
+        return try body(state)
+    }
+
+    func reports<T: Sendable>(_ body: @escaping @Sendable (any ReportReads) throws -> T) async throws -> T {
+        try readers.withReader { try body($0.reports) }
     }
 
     var commitFailure: String? { committer.health.failureReason }

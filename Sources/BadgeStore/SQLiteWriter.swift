@@ -8,10 +8,16 @@ final class SQLiteWriter {
     let begin: SQLiteStatement
     let commit: SQLiteStatement
     let rollback: SQLiteStatement
-    private let insertEventBatch: SQLiteStatement
-    private var eventBatch = EventBatchCodec.Batch()
+    private let insertEvent: SQLiteStatement
+    private let saveEventSequence: SQLiteStatement
+    /// The `seq` of the last event stored: events keep the order they were recorded in.
+    private var eventSequence: Int64
     private let insertAward: SQLiteStatement
     private let markAwardSeen: SQLiteStatement
+    private let saveUser: SQLiteStatement
+    private let addBadgeCount: SQLiteStatement
+    private let addRoleCount: SQLiteStatement
+    private let resetBadgeCounts: SQLiteStatement
     private let upsertOrganization: SQLiteStatement
     private let upsertParticipant: SQLiteStatement
     private let insertCertificate: SQLiteStatement
@@ -27,13 +33,29 @@ final class SQLiteWriter {
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
         rollback = try db.prepare("ROLLBACK")
-        insertEventBatch = try db.prepare("INSERT INTO event_batches (events) VALUES (?)")
-        // Appends (see migration 3); an award stored already seen gets its mark with it.
-        insertAward = try db.prepare("""
-            INSERT INTO award_log (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+        insertEvent = try db.prepare("""
+            INSERT INTO activity (org_id, event_id, seq, user_id, kind, occurred_at, recorded_at, session_id, role, program_id,
+                scheduled_end, feature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        markAwardSeen = try db.prepare("INSERT INTO awards_seen (org_id, user_id, badge_id) VALUES (?, ?, ?)")
+        saveEventSequence = try db.prepare("INSERT OR REPLACE INTO store_meta (name, value) VALUES ('event_seq', ?)")
+        var sequence: Int64 = 0
+        try db.prepare("SELECT value FROM store_meta WHERE name = 'event_seq'").query { sequence = $0.int(0) }
+        eventSequence = sequence
+        insertAward = try db.prepare("""
+            INSERT INTO user_awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        markAwardSeen = try db.prepare("UPDATE user_awards SET seen = 1 WHERE org_id = ? AND user_id = ? AND badge_id = ?")
+        saveUser = try db.prepare("INSERT OR REPLACE INTO user_states (org_id, user_id, state, next_due) VALUES (?, ?, ?, ?)")
+        addBadgeCount = try db.prepare("""
+            INSERT INTO badge_counts (org_id, badge_id, earned, in_progress) VALUES (?, ?, ?, ?)
+            ON CONFLICT (org_id, badge_id) DO UPDATE SET earned = earned + excluded.earned, in_progress = in_progress + excluded.in_progress
+            """)
+        resetBadgeCounts = try db.prepare("DELETE FROM badge_counts")
+        addRoleCount = try db.prepare("""
+            INSERT INTO role_counts (org_id, program_id, role, users) VALUES (?, ?, ?, ?)
+            ON CONFLICT (org_id, program_id, role) DO UPDATE SET users = users + excluded.users
+            """)
         upsertOrganization = try db.prepare("""
             INSERT INTO organizations (org_id, tier, badges_enabled) VALUES (?, ?, ?)
             ON CONFLICT (org_id) DO UPDATE SET tier = excluded.tier, badges_enabled = excluded.badges_enabled
@@ -63,23 +85,41 @@ final class SQLiteWriter {
             """)
     }
 
-    /// Writes one transaction's rows: its events as one `event_batches` row, the rest a row each.
-    func apply(_ writes: [LedgerWrite]) throws {
-        eventBatch.reset()
-        for write in writes { try apply(write) }
-        if eventBatch.count > 0 { try insertEventBatch.run(.blob(eventBatch.bytes)) }
+    /// Writes one transaction's rows, then the state of every user it changed.
+    func apply(_ writes: [LedgerWrite], users: [(UserKey, UserState)]) throws {
+        let sequenceBefore = eventSequence
+        do {
+            for write in writes { try apply(write) }
+            for (key, state) in users {
+                try saveUser.run(.text(key.org), .text(key.user), .blob(UserSnapshot.encode(state)),
+                                 state.earliestScheduledEnd.map { .integer($0.milliseconds) } ?? .null)
+            }
+            if eventSequence != sequenceBefore { try saveEventSequence.run(.integer(eventSequence)) }
+        } catch {
+            eventSequence = sequenceBefore  // the transaction is rolled back
+            throw error
+        }
     }
 
     private func apply(_ write: LedgerWrite) throws {
         switch write {
         case .event(let e, let recordedAt):
-            eventBatch.append(e, recordedAt: recordedAt)
+            eventSequence += 1
+            let c = EventColumns(e.kind)
+            try insertEvent.run(.text(e.organizationID), .text(e.eventID), .integer(eventSequence), .text(e.userID), .integer(c.code.rawValue),
+                                .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), optional(c.session), optional(c.role),
+                                optional(c.program), c.scheduledEnd.map { .integer($0) } ?? .null, optional(c.feature))
         case .award(let org, let user, let a):
             try insertAward.run(.text(org), .text(user), .text(a.badgeID), .integer(a.awardedAt.milliseconds), .text(a.eventID),
-                                .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0))
-            if a.seen { try markAwardSeen.run(.text(org), .text(user), .text(a.badgeID)) }
+                                .integer(Int64(a.catalogVersion)), .integer(a.backfilled ? 1 : 0), .integer(a.seen ? 1 : 0))
         case .awardSeen(let org, let user, let badgeID):
             try markAwardSeen.run(.text(org), .text(user), .text(badgeID))
+        case .badgeCount(let org, let badgeID, let earned, let inProgress):
+            try addBadgeCount.run(.text(org), .text(badgeID), .integer(Int64(earned)), .integer(Int64(inProgress)))
+        case .resetBadgeCounts:
+            try resetBadgeCounts.run()
+        case .roleCount(let org, let program, let role, let users):
+            try addRoleCount.run(.text(org), .text(program), .text(role), .integer(Int64(users)))
         case .organization(let o):
             try upsertOrganization.run(.text(o.id), .integer(Int64(o.tier.rawValue)), .integer(o.badgesEnabled ? 1 : 0))
         case .participant(let p):
@@ -108,4 +148,6 @@ final class SQLiteWriter {
             try probe.run()
         }
     }
+
+    private func optional(_ text: String?) -> SQLiteValue { text.map { .text($0) } ?? .null }
 }

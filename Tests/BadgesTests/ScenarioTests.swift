@@ -205,7 +205,7 @@ struct ScenarioTests {
         _ = try await f.completeSession("b1", user: "bo")
         let summary = try #require(try await f.ledger.listBadges(org: "acme").first { $0.badge.id == "mentoring-mentor-5" })
         #expect((summary.eligible, summary.earned, summary.inProgress) == (2, 1, 1))
-        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-5")
+        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-5").rows
         #expect(rows.map(\.userID) == ["ana", "bo"])
         #expect(rows[1].status == .inProgress(current: 1) && rows[1].threshold == 5 && rows[1].displayName == "BO")
         await #expect(throws: LedgerError.notFound("no badge 'nope' in the catalog")) { try await f.ledger.badgeReport(org: "acme", badgeID: "nope") }
@@ -253,9 +253,9 @@ struct ReportCoverageTests {
         let f = try LedgerFixture(store: store)
         try await f.enable()
         _ = try await f.completeSession("s1", user: "walk-in")
-        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1")
+        let rows = try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1").rows
         #expect(rows.map(\.userID) == ["walk-in"])
         // Restricted to a program, only that program's participants count.
-        #expect(try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1", program: "p1").isEmpty)
+        #expect(try await f.ledger.badgeReport(org: "acme", badgeID: "mentoring-mentor-1", program: "p1").rows.isEmpty)
     }
 }

@@ -34,14 +34,14 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// The event log as stored at `location`, in order.
     func storedEvents(at location: String) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
         switch self {
-        case .sqlite: return try LedgerLoader.events(SQLiteDatabase(path: location))
+        case .sqlite: return try SQLiteLoader.storedEvents(SQLiteDatabase(path: location))
         case .postgres: return try PostgresLoader.events(PostgresConnection(url: location))
         }
     }
 
     /// Awards stored, and distinct (organization, user, badge) among them.
     func awardCounts(at location: String) throws -> (total: Int, distinct: Int) {
-        let table = self == .sqlite ? "award_log" : "awards"
+        let table = self == .sqlite ? "user_awards" : "awards"
         let sql = "SELECT count(*), count(DISTINCT org_id || '/' || user_id || '/' || badge_id) FROM \(table)"
         switch self {
         case .sqlite:

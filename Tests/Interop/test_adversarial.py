@@ -124,8 +124,8 @@ def test_every_string_and_list_is_bounded(pb, server):
          "events[3].event_id is 200 bytes long"),
         (lambda: c.progress.MarkSeen(pb.MarkSeenRequest(organization_id="acme", user_id="ana", badge_ids=["b"] * 1001), metadata=c.md),
          "badge_ids holds 1001 items; the limit is 1000"),
-        (lambda: c.reports.GetBadgeReport(pb.GetBadgeReportRequest(organization_id="acme", badge_id="feedback-1", page_token="o" * 129), metadata=c.md),
-         "page_token is 129 bytes long"),
+        (lambda: c.reports.GetBadgeReport(pb.GetBadgeReportRequest(organization_id="acme", badge_id="feedback-1", page_token="o" * 161), metadata=c.md),
+         "page_token is 161 bytes long"),
     ]:
         code, details = refused(call)
         assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith(message), details

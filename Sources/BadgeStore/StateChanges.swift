@@ -1,0 +1,56 @@
+import Badges
+
+/// What a batch did to users, found by comparing their states before and after it: the
+/// states to save, the users erased, and the report counts that moved. Both stores save
+/// exactly this besides the rows the operations returned.
+struct StateChanges {
+    /// Users whose state changed, in key order (the order rows are locked and written in).
+    var users: [(UserKey, UserState)] = []
+    /// Users the batch removed (DeleteUser).
+    var erasedUsers: [UserKey] = []
+    var countWrites: [LedgerWrite] = []
+
+    init(before: [UserKey: UserState], after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int) {
+        // A new catalog (thresholds, badges) changes what every count means: counted again
+        // from every user, all of whom a backfill loads.
+        let recount = s.catalogVersion > catalogVersionBefore && catalogVersionBefore > 0
+        if recount { countWrites.append(.resetBadgeCounts) }
+        for (key, state) in s.users where recount || before[key] != state {
+            users.append((key, state))
+            countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: recount ? nil : before[key], after: state)
+        }
+        for (key, state) in before where s.users[key] == nil {
+            erasedUsers.append(key)
+            if !recount { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: state, after: nil) }
+        }
+        users.sort { $0.0 < $1.0 }
+        if recount { users.removeAll { before[$0.0] == $0.1 } }
+        countWrites = Self.summed(countWrites)
+    }
+
+    /// Badge-count deltas added up per organization and badge, in key order: one row write
+    /// each, taken in the same order by every batch (PostgreSQL servers lock them).
+    static func summed(_ writes: [LedgerWrite]) -> [LedgerWrite] {
+        var sums: [BadgeCountKey: (earned: Int, inProgress: Int)] = [:]
+        var others: [LedgerWrite] = []
+        for write in writes {
+            if case .badgeCount(let org, let badgeID, let earned, let inProgress) = write {
+                let key = BadgeCountKey(org: BytewiseKey(org), badge: BytewiseKey(badgeID))
+                let sum = sums[key] ?? (0, 0)
+                sums[key] = (sum.earned + earned, sum.inProgress + inProgress)
+            } else {
+                others.append(write)
+            }
+        }
+        return others + sums.filter { $0.value != (0, 0) }.sorted { $0.key < $1.key }.map {
+            .badgeCount(org: $0.key.org.string, badgeID: $0.key.badge.string, earned: $0.value.earned, inProgress: $0.value.inProgress)
+        }
+    }
+}
+
+private struct BadgeCountKey: Hashable, Comparable {
+    let org: BytewiseKey
+    let badge: BytewiseKey
+
+    static func < (a: BadgeCountKey, b: BadgeCountKey) -> Bool { a.org == b.org ? a.badge < b.badge : a.org < b.org }
+}
