@@ -725,6 +725,40 @@ public struct ResolveShareLinkResponse: WireMessage {
     public init() {}
 }
 
+public struct DeleteUserRequest: WireMessage {
+    public var organizationID: String = ""
+    public var userID: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+}
+
+public struct DeleteUserResponse: WireMessage {
+    /// Whether anything was stored about the user.
+    public var found: Bool = false
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+}
+
+public struct ExportUserRequest: WireMessage {
+    public var organizationID: String = ""
+    public var userID: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+}
+
+public struct ExportUserResponse: WireMessage {
+    /// Everything stored about the user as one JSON object: registrations, counters,
+    /// sessions, features, awards, certificates, share links, digest subscription and
+    /// outbox, and events.
+    public var json: String = ""
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+}
+
 public struct MetricCount: WireMessage {
     public var metric: String = ""
     public var count: Int64 = 0
@@ -907,6 +941,8 @@ public enum AwardServicePaths {
     public static let createShareLink = "/badges.v1.AwardService/CreateShareLink"
     public static let revokeShareLink = "/badges.v1.AwardService/RevokeShareLink"
     public static let resolveShareLink = "/badges.v1.AwardService/ResolveShareLink"
+    public static let deleteUser = "/badges.v1.AwardService/DeleteUser"
+    public static let exportUser = "/badges.v1.AwardService/ExportUser"
 }
 
 /// Records activity and manages awards, certificates and share links.
@@ -924,6 +960,11 @@ public protocol AwardServiceHandler: Sendable {
     func revokeShareLink(_ request: RevokeShareLinkRequest, context: ServerContext) async throws -> RevokeShareLinkResponse
     /// Open to anyone holding the link: no credentials needed.
     func resolveShareLink(_ request: ResolveShareLinkRequest, context: ServerContext) async throws -> ResolveShareLinkResponse
+    /// Erases everything that identifies a user, on disk too after the next checkpoint; their
+    /// event ids stay duplicates (kept as keyed hashes). Admin.
+    func deleteUser(_ request: DeleteUserRequest, context: ServerContext) async throws -> DeleteUserResponse
+    /// Everything stored about a user, as JSON. Admin.
+    func exportUser(_ request: ExportUserRequest, context: ServerContext) async throws -> ExportUserResponse
 }
 
 extension AwardServiceHandler {
@@ -965,6 +1006,14 @@ extension AwardServiceHandler {
             UnaryRoute(path: AwardServicePaths.resolveShareLink) { bytes, context in
                 let request = try ResolveShareLinkRequest(rpcRequest: bytes, what: "ResolveShareLink request")
                 return try await self.resolveShareLink(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
+            },
+            UnaryRoute(path: AwardServicePaths.deleteUser) { bytes, context in
+                let request = try DeleteUserRequest(rpcRequest: bytes, what: "DeleteUser request")
+                return try await self.deleteUser(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
+            },
+            UnaryRoute(path: AwardServicePaths.exportUser) { bytes, context in
+                let request = try ExportUserRequest(rpcRequest: bytes, what: "ExportUser request")
+                return try await self.exportUser(request, context: context).serializedBytes(headroom: UnaryRoute.responseHeadroom)
             },
         ]
     }
@@ -1085,6 +1134,33 @@ public struct AwardServiceClient: Sendable {
     public func resolveShareLink(_ request: ResolveShareLinkRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ResolveShareLinkResponse, RPCError>) -> Void) {
         transport.unary(path: AwardServicePaths.resolveShareLink, request: request.serializedBytes(), options: options) { result in
             completion(result.flatMap { bytes in Result { () throws(RPCError) in try ResolveShareLinkResponse(rpcPayload: bytes, what: "ResolveShareLink response") } })
+        }
+    }
+
+    /// Erases everything that identifies a user, on disk too after the next checkpoint; their
+    /// event ids stay duplicates (kept as keyed hashes). Admin.
+    public func deleteUser(_ request: DeleteUserRequest, options: CallOptions = CallOptions()) async throws -> DeleteUserResponse {
+        let bytes = try await transport.unary(path: AwardServicePaths.deleteUser, request: request.serializedBytes(), options: options)
+        return try DeleteUserResponse(rpcPayload: bytes, what: "DeleteUser response")
+    }
+
+    /// `deleteUser` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func deleteUser(_ request: DeleteUserRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<DeleteUserResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.deleteUser, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try DeleteUserResponse(rpcPayload: bytes, what: "DeleteUser response") } })
+        }
+    }
+
+    /// Everything stored about a user, as JSON. Admin.
+    public func exportUser(_ request: ExportUserRequest, options: CallOptions = CallOptions()) async throws -> ExportUserResponse {
+        let bytes = try await transport.unary(path: AwardServicePaths.exportUser, request: request.serializedBytes(), options: options)
+        return try ExportUserResponse(rpcPayload: bytes, what: "ExportUser response")
+    }
+
+    /// `exportUser` answered through `completion` instead of awaited (see `UnaryTransport`).
+    public func exportUser(_ request: ExportUserRequest, options: CallOptions = CallOptions(), completion: @escaping @Sendable (Result<ExportUserResponse, RPCError>) -> Void) {
+        transport.unary(path: AwardServicePaths.exportUser, request: request.serializedBytes(), options: options) { result in
+            completion(result.flatMap { bytes in Result { () throws(RPCError) in try ExportUserResponse(rpcPayload: bytes, what: "ExportUser response") } })
         }
     }
 }
@@ -3312,6 +3388,176 @@ extension ResolveShareLinkResponse {
     public func checkLimits() throws(LimitViolation) {
         if let value = awardedAt {
             do { try value.checkLimits() } catch { throw error.inside("awarded_at") }
+        }
+    }
+}
+
+extension DeleteUserRequest {
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUnknown(unknownFields)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
+    }
+
+    public mutating func decode(from reader: inout WireReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag {
+            case 10: // organization_id
+                self.organizationID = try reader.read(as: WireString.self)
+            case 18: // user_id
+                self.userID = try reader.read(as: WireString.self)
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension DeleteUserRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.DeleteUserRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.DeleteUserRequest")
+            }
+        }
+    }
+}
+
+extension DeleteUserRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+    }
+}
+
+extension DeleteUserResponse {
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUnknown(unknownFields)
+        writer.writeNonDefault(self.found, field: 1, as: WireBool.self)
+    }
+
+    public mutating func decode(from reader: inout WireReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag {
+            case 8: // found
+                self.found = try reader.read(as: WireBool.self)
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension DeleteUserResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("found", self.found, as: WireBool.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.DeleteUserResponse") {
+            switch key {
+            case "found":
+                if let value = try JSONRead.scalar(value, as: WireBool.self, field: "found") { self.found = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.DeleteUserResponse")
+            }
+        }
+    }
+}
+
+extension ExportUserRequest {
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUnknown(unknownFields)
+        writer.writeNonDefault(self.userID, field: 2, as: WireString.self)
+        writer.writeNonDefault(self.organizationID, field: 1, as: WireString.self)
+    }
+
+    public mutating func decode(from reader: inout WireReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag {
+            case 10: // organization_id
+                self.organizationID = try reader.read(as: WireString.self)
+            case 18: // user_id
+                self.userID = try reader.read(as: WireString.self)
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ExportUserRequest: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("organizationId", self.organizationID, as: WireString.self)
+        json.addNonDefault("userId", self.userID, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ExportUserRequest") {
+            switch key {
+            case "organizationId", "organization_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "organizationId") { self.organizationID = value }
+            case "userId", "user_id":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "userId") { self.userID = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ExportUserRequest")
+            }
+        }
+    }
+}
+
+extension ExportUserRequest {
+    public func checkLimits() throws(LimitViolation) {
+        try FieldLimits.check(organizationID, .id, "organization_id")
+        try FieldLimits.check(userID, .id, "user_id")
+    }
+}
+
+extension ExportUserResponse {
+    public func encode(to writer: inout WireWriter) {
+        writer.writeUnknown(unknownFields)
+        writer.writeNonDefault(self.json, field: 1, as: WireString.self)
+    }
+
+    public mutating func decode(from reader: inout WireReader) throws {
+        while let tag = try reader.nextTag() {
+            switch tag {
+            case 10: // json
+                self.json = try reader.read(as: WireString.self)
+            default: try reader.skipField(tag, into: &unknownFields)
+            }
+        }
+    }
+}
+
+extension ExportUserResponse: JSONMessage {
+    public func jsonValue() -> JSONValue {
+        var json = JSONObjectWriter()
+        json.addNonDefault("json", self.json, as: WireString.self)
+        return json.value
+    }
+
+    public init(json: JSONValue) throws(JSONError) {
+        self.init()
+        for (key, value) in try JSONRead.object(json, "badges.v1.ExportUserResponse") {
+            switch key {
+            case "json":
+                if let value = try JSONRead.scalar(value, as: WireString.self, field: "json") { self.json = value }
+            default: throw JSONRead.unknownField(key, in: "badges.v1.ExportUserResponse")
+            }
         }
     }
 }

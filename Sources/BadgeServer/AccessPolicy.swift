@@ -20,6 +20,8 @@ enum AccessPolicy {
         AwardServicePaths.createShareLink: .scope(.progressWrite),
         AwardServicePaths.revokeShareLink: .scope(.progressWrite),
         AwardServicePaths.resolveShareLink: .open,
+        AwardServicePaths.deleteUser: .scope(.admin),
+        AwardServicePaths.exportUser: .scope(.admin),
         ProgressServicePaths.getAchievements: .scope(.progressRead),
         ProgressServicePaths.getRecent: .scope(.progressRead),
         ProgressServicePaths.markSeen: .scope(.progressWrite),

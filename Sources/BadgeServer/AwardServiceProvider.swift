@@ -207,4 +207,28 @@ struct AwardServiceProvider: AwardServiceHandler {
             throw Convert.error(error)
         }
     }
+
+    func deleteUser(_ request: DeleteUserRequest, context: ServerContext) async throws -> DeleteUserResponse {
+        try auth.require(organization: request.organizationID, in: context)
+        do {
+            var response = DeleteUserResponse()
+            response.found = try await ledger.deleteUser(org: request.organizationID, user: request.userID)
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
+
+    func exportUser(_ request: ExportUserRequest, context: ServerContext) async throws -> ExportUserResponse {
+        try auth.require(organization: request.organizationID, in: context)
+        do {
+            let export = try await ledger.exportUser(org: request.organizationID, user: request.userID)
+            if export.isEmpty { throw LedgerError.notFound("nothing is stored about user '\(request.userID)'") }
+            var response = ExportUserResponse()
+            response.json = UserExportJSON.document(export).serialized()
+            return response
+        } catch {
+            throw Convert.error(error)
+        }
+    }
 }

@@ -46,7 +46,12 @@ final class GroupCommitter: @unchecked Sendable {
     let writesCommitted = Atomic<Int>(0)
 
     /// `maxBatch`: most operations in one transaction.
-    init(db: SQLiteDatabase, catalog: Catalog, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog) throws {
+    /// Called after a commit that erased a user (the store then asks for a checkpoint).
+    private let onErasure: @Sendable () -> Void
+
+    init(db: SQLiteDatabase, catalog: Catalog, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog,
+         onErasure: @escaping @Sendable () -> Void) throws {
+        self.onErasure = onErasure
         writer = try SQLiteWriter(db)
         loader = try SQLiteLoader(db)
         erasedEvents = try ErasedEventIDs(db)
@@ -133,7 +138,10 @@ final class GroupCommitter: @unchecked Sendable {
                     health.succeeded()
                 }
                 for erased in changed.erasedUsers { cache.remove(erased) }
-                if !changed.erasedUsers.isEmpty { erasedEvents.noteErasure() }
+                if writer.erased {
+                    erasedEvents.noteErasure()
+                    onErasure()
+                }
                 // Durable now: the cache may hold it. Only users named one by one: an
                 // organization read whole would push out the users in use.
                 for key in plan.users.union(plan.detailedUsers) { if let state = s.users[key] { cache.put(key, state) } }

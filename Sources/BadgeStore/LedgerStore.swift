@@ -63,7 +63,7 @@ protocol LedgerStore: Sendable {
     func close()
 }
 
-/// What reports read: kept counts, and pages through indexes in user-id order (byte order on
+/// What reports (and exports) read: kept counts, and pages through indexes in user-id order (byte order on
 /// SQLite, the database's order on PostgreSQL; a page continues after the last id it gave).
 protocol ReportReads {
     func organization(_ id: String) throws -> Organization
@@ -78,6 +78,13 @@ protocol ReportReads {
     /// Stored states (with awards) of those users that have one.
     func states(_ keys: [UserKey]) throws -> [UserKey: UserState]
     func registrations(_ key: UserKey) throws -> [Participant]
+
+    // For ExportUser: everything stored about one user.
+    /// The user's state, registrations, certificates and digest subscription.
+    func user(_ key: UserKey) throws -> LedgerState
+    func events(of key: UserKey) throws -> [(event: ActivityEvent, recordedAt: Instant)]
+    func shareLinks(of key: UserKey) throws -> [ShareLink]
+    func outbox(of key: UserKey) throws -> [OutboxEntry]
 }
 
 /// Where a store reports what an operator should hear about: a message and its fields.

@@ -93,6 +93,7 @@ enum Migrations {
         CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
         CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);
         CREATE INDEX certificates_by_user ON certificates (org_id, user_id);
+        CREATE INDEX share_links_by_user ON share_links (org_id, user_id);
         """,
     ]
 

@@ -21,6 +21,7 @@ final class PostgresLedgerStore: LedgerStore {
     private let log: StoreLog
     private let failureLogLimit = LogRateLimit(perSecond: 10)
     private let health: CommitHealth
+    private let digester: EventIDDigester
 
     init(url: String, evaluator: Evaluator, options: LedgerOptions) throws {
         self.url = url
@@ -31,6 +32,7 @@ final class PostgresLedgerStore: LedgerStore {
         // Connect every worker now, so that a bad URL fails the start and not the first call.
         let connections = try (0..<max(options.postgresConnections, 1)).map { _ in try PostgresConnection(url: url) }
         try PostgresMigrations.migrate(connections[0], evaluator: evaluator)
+        digester = try EventIDDigester.postgres(connections[0])
         for connection in connections {
             running.add(1, ordering: .relaxed)
             Wakeup.startThread(named: "postgres-writer") { [self] in work(connection) }
@@ -133,7 +135,7 @@ final class PostgresLedgerStore: LedgerStore {
         let writes = batch[0].writes
         try db.execute(writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            var state = try PostgresLoader(db: db, lock: writes).load(ScopePlan(batch.map(\.scope)))
+            var state = try PostgresLoader(db: db, lock: writes, digester: digester).load(ScopePlan(batch.map(\.scope)))
             let before = state.users
             let versionBefore = state.catalogVersion
             var rows: [LedgerWrite] = []
@@ -148,7 +150,7 @@ final class PostgresLedgerStore: LedgerStore {
             }
             if writes {
                 let changed = StateChanges(before: before, after: state, catalog: evaluator.catalog, catalogVersionBefore: versionBefore)
-                try PostgresWriter(db: db).write(rows + changed.countWrites, users: changed.users)
+                try PostgresWriter(db: db, digester: digester).write(rows + changed.countWrites, users: changed.users)
             }
             try db.execute(writes ? "COMMIT" : "ROLLBACK")
             return results

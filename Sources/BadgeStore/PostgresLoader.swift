@@ -8,6 +8,8 @@ import Badges
 struct PostgresLoader {
     let db: PostgresConnection
     let lock: Bool
+    /// For the check of erased users' event ids (nil: none checked, as in reads).
+    var digester: EventIDDigester? = nil
 
     /// A new user's row, so that there is a row to lock before their first event is stored.
     static let emptyUser = PostgresText.bytea(UserSnapshot.encode(UserState()))
@@ -37,9 +39,14 @@ struct PostgresLoader {
         try loadUsers(plan, &s)
         try loadDetails(plan, &s)
         if !plan.events.isEmpty {
+            // Stored ids, and ids of erased users kept as digests: one round trip.
+            let digests = plan.events.map { "\\x" + PostgresText.hex(digester?.digest($0.eventID) ?? []) }
             let found = try db.query("""
                 SELECT org_id, event_id FROM events WHERE (org_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-                """, [PostgresText.array(plan.events.map(\.org)), PostgresText.array(plan.events.map(\.eventID))])
+                UNION ALL
+                SELECT k.o, k.i FROM unnest($1::text[], $2::text[], $3::bytea[]) AS k(o, i, d)
+                WHERE EXISTS (SELECT 1 FROM erased_event_ids x WHERE x.org_id = k.o AND x.digest = k.d)
+                """, [PostgresText.array(plan.events.map(\.org)), PostgresText.array(plan.events.map(\.eventID)), PostgresText.array(digests)])
             for row in 0..<found.count { _ = s.eventIDs.insert(EventKey(org: found.text(row, 0), eventID: found.text(row, 1))) }
         }
         for (key, user) in s.users {
@@ -78,13 +85,19 @@ struct PostgresLoader {
             FROM digest_outbox WHERE state = 0 OR $1::bigint IS NULL OR due_at >= $1::bigint
             """, [plan.wholeOutbox ? nil : plan.outboxSince.map { String($0.milliseconds) }])
         for r in 0..<outbox.count {
-            let e = OutboxEntry(org: outbox.text(r, 0), user: outbox.text(r, 1), period: outbox.text(r, 2), dueAt: Instant(milliseconds: outbox.int(r, 3)),
-                                state: OutboxState(rawValue: Int(outbox.int(r, 4))) ?? .pending, recipient: outbox.text(r, 5), subject: outbox.text(r, 6),
-                                text: outbox.text(r, 7), html: outbox.text(r, 8), attempts: Int(outbox.int(r, 9)),
-                                nextAttemptAt: Instant(milliseconds: outbox.int(r, 10)), sentAt: outbox.optionalInt(r, 11).map(Instant.init(milliseconds:)),
-                                lastError: outbox.text(r, 12))
+            let e = Self.outboxEntry(outbox, r)
             s.outbox[e.key] = e
         }
+    }
+
+    static let outboxColumns = SQLiteLoader.outboxColumns
+
+    static func outboxEntry(_ rows: PostgresRows, _ r: Int) -> OutboxEntry {
+        OutboxEntry(org: rows.text(r, 0), user: rows.text(r, 1), period: rows.text(r, 2), dueAt: Instant(milliseconds: rows.int(r, 3)),
+                    state: OutboxState(rawValue: Int(rows.int(r, 4))) ?? .pending, recipient: rows.text(r, 5), subject: rows.text(r, 6),
+                    text: rows.text(r, 7), html: rows.text(r, 8), attempts: Int(rows.int(r, 9)),
+                    nextAttemptAt: Instant(milliseconds: rows.int(r, 10)), sentAt: rows.optionalInt(r, 11).map(Instant.init(milliseconds:)),
+                    lastError: rows.text(r, 12))
     }
 
     static func digestRecord(_ rows: PostgresRows, _ r: Int, from c: Int) -> DigestRecord {
@@ -214,11 +227,12 @@ struct PostgresLoader {
 extension PostgresLoader {
     /// Every stored event in the order it was stored, with the time it was recorded.
     static func events(_ db: PostgresConnection) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
-        let rows = try db.query("""
-            SELECT org_id, event_id, user_id, kind, occurred_at, recorded_at, session_id, role, program_id, scheduled_end, feature
-            FROM events ORDER BY seq
-            """)
-        return (0..<rows.count).compactMap { r in
+        try events(db.query("SELECT \(SQLiteLoader.eventColumns) FROM events ORDER BY seq"))
+    }
+
+    /// Events from rows of `SQLiteLoader.eventColumns` (kinds this build does not know left out).
+    static func events(_ rows: PostgresRows) -> [(event: ActivityEvent, recordedAt: Instant)] {
+        (0..<rows.count).compactMap { r in
             guard let kind = ActivityEvent.Kind(code: rows.int(r, 3), session: rows.text(r, 6), role: rows.text(r, 7), program: rows.text(r, 8),
                                                 scheduledEnd: rows.int(r, 9), feature: rows.text(r, 10)) else { return nil }
             return (ActivityEvent(organizationID: rows.text(r, 0), eventID: rows.text(r, 1), userID: rows.text(r, 2),

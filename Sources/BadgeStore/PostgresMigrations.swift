@@ -64,6 +64,7 @@ enum PostgresMigrations {
         CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
         CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);
         CREATE INDEX events_by_user ON events (org_id, user_id, seq);
+        CREATE INDEX share_links_by_user ON share_links (org_id, user_id);
         INSERT INTO role_counts (org_id, program_id, role, users)
             SELECT org_id, p, r, count(DISTINCT user_id) FROM (
                 SELECT org_id, user_id, '' AS p, '' AS r FROM participants

@@ -53,4 +53,31 @@ struct PostgresReportReads: ReportReads {
             Participant(organizationID: key.org, userID: key.user, programID: rows.text($0, 0), role: rows.text($0, 1), displayName: rows.text($0, 2))
         }
     }
+
+    func user(_ key: UserKey) throws -> LedgerState {
+        try PostgresLoader(db: db, lock: false).load(ScopePlan([.user(key)]))
+    }
+
+    func events(of key: UserKey) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        PostgresLoader.events(try db.query("""
+            SELECT \(SQLiteLoader.eventColumns) FROM events WHERE org_id = $1 AND user_id = $2 ORDER BY seq
+            """, [key.org, key.user]))
+    }
+
+    func shareLinks(of key: UserKey) throws -> [ShareLink] {
+        let rows = try db.query("""
+            SELECT token, badge_id, created_at, revoked FROM share_links WHERE org_id = $1 AND user_id = $2 ORDER BY created_at, token
+            """, [key.org, key.user])
+        return (0..<rows.count).map {
+            ShareLink(token: rows.text($0, 0), organizationID: key.org, userID: key.user, badgeID: rows.text($0, 1),
+                      createdAt: Instant(milliseconds: rows.int($0, 2)), revoked: rows.int($0, 3) != 0)
+        }
+    }
+
+    func outbox(of key: UserKey) throws -> [OutboxEntry] {
+        let rows = try db.query("""
+            SELECT \(PostgresLoader.outboxColumns) FROM digest_outbox WHERE org_id = $1 AND user_id = $2 ORDER BY due_at
+            """, [key.org, key.user])
+        return (0..<rows.count).map { PostgresLoader.outboxEntry(rows, $0) }
+    }
 }

@@ -4,6 +4,8 @@ import Badges
 /// as one statement each (arrays unnested server-side), the rest row by row in order.
 struct PostgresWriter {
     let db: PostgresConnection
+    /// Erased users' event ids are kept as these digests.
+    var digester: EventIDDigester?
 
     func write(_ writes: [LedgerWrite], users: [(UserKey, UserState)]) throws {
         var events: [(ActivityEvent, Instant)] = []
@@ -106,6 +108,17 @@ struct PostgresWriter {
                 INSERT INTO role_counts (org_id, program_id, role, users) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (org_id, program_id, role) DO UPDATE SET users = role_counts.users + excluded.users
                 """, [org, program, role, String(users)])
+        case .eraseUser(let org, let user):
+            guard let digester else { throw PostgresError(sqlState: "", message: "erasing a user needs the store's digest key") }
+            let ids = try db.query("SELECT event_id FROM events WHERE org_id = $1 AND user_id = $2", [org, user])
+            let digests = (0..<ids.count).map { "\\x" + PostgresText.hex(digester.digest(ids.text($0, 0))) }
+            if !digests.isEmpty {
+                try db.query("INSERT INTO erased_event_ids (org_id, digest) SELECT $1, unnest($2::bytea[]) ON CONFLICT DO NOTHING",
+                             [org, PostgresText.array(digests)])
+            }
+            for table in ["events", "user_states", "awards", "participants", "certificates", "share_links", "digest_subscriptions", "digest_outbox"] {
+                try db.query("DELETE FROM \(table) WHERE org_id = $1 AND user_id = $2", [org, user])
+            }
         case .probe:
             try db.query("UPDATE catalog_versions SET version = version WHERE version = (SELECT max(version) FROM catalog_versions)")
         case .catalogVersion(let version, let ids, let appliedAt):

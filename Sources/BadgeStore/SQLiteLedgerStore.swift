@@ -26,10 +26,13 @@ final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA wal_autocheckpoint = 16384")
         try db.execute("PRAGMA journal_size_limit = 67108864")
         try Migrations.migrate(db, evaluator: evaluator)
+        // Erased rows are overwritten with zeros, not left in free space.
+        try db.execute("PRAGMA secure_delete = ON")
+        let checkpointer = try Checkpointer(path: path)
         committer = try GroupCommitter(db: db, catalog: evaluator.catalog, cacheBytes: options.cacheBytes / 2,
-                                       maxBatch: options.maxBatch, log: options.log)
+                                       maxBatch: options.maxBatch, log: options.log, onErasure: { checkpointer.requestTruncation() })
         readers = SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4)
-        checkpointer = try Checkpointer(path: path)
+        self.checkpointer = checkpointer
     }
 
     func write<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (inout LedgerState) throws -> (T, [LedgerWrite]),

@@ -47,10 +47,7 @@ final class SQLiteLoader {
             """)
         subscription = try db.prepare("SELECT \(Self.subscriptionColumns) FROM digest_subscriptions WHERE org_id = ? AND user_id = ?")
         allSubscriptions = try db.prepare("SELECT \(Self.subscriptionColumns), org_id, user_id FROM digest_subscriptions")
-        outbox = try db.prepare("""
-            SELECT org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body, attempts, next_attempt_at, sent_at, last_error
-            FROM digest_outbox WHERE state = 0 OR ? IS NULL OR due_at >= ?
-            """)
+        outbox = try db.prepare("SELECT \(Self.outboxColumns) FROM digest_outbox WHERE state = 0 OR ? IS NULL OR due_at >= ?")
         shareLink = try db.prepare("SELECT org_id, user_id, badge_id, created_at, revoked FROM share_links WHERE token = ?")
     }
 
@@ -164,12 +161,20 @@ final class SQLiteLoader {
         }
         let since: SQLiteValue = plan.wholeOutbox ? .null : plan.outboxSince.map { .integer($0.milliseconds) } ?? .null
         try outbox.query(since, since) { row in
-            let e = OutboxEntry(org: row.text(0), user: row.text(1), period: row.text(2), dueAt: Instant(milliseconds: row.int(3)),
-                                state: OutboxState(rawValue: Int(row.int(4))) ?? .pending, recipient: row.text(5), subject: row.text(6),
-                                text: row.text(7), html: row.text(8), attempts: Int(row.int(9)), nextAttemptAt: Instant(milliseconds: row.int(10)),
-                                sentAt: row.isNull(11) ? nil : Instant(milliseconds: row.int(11)), lastError: row.text(12))
+            let e = Self.outboxEntry(row)
             s.outbox[e.key] = e
         }
+    }
+
+    static let outboxColumns = """
+        org_id, user_id, period, due_at, state, recipient, subject, text_body, html_body, attempts, next_attempt_at, sent_at, last_error
+        """
+
+    static func outboxEntry(_ row: SQLiteRow) -> OutboxEntry {
+        OutboxEntry(org: row.text(0), user: row.text(1), period: row.text(2), dueAt: Instant(milliseconds: row.int(3)),
+                    state: OutboxState(rawValue: Int(row.int(4))) ?? .pending, recipient: row.text(5), subject: row.text(6),
+                    text: row.text(7), html: row.text(8), attempts: Int(row.int(9)), nextAttemptAt: Instant(milliseconds: row.int(10)),
+                    sentAt: row.isNull(11) ? nil : Instant(milliseconds: row.int(11)), lastError: row.text(12))
     }
 
     static func award(_ row: SQLiteRow, from c: Int32) -> AwardRecord {

@@ -12,6 +12,9 @@ final class SQLiteReportReads: ReportReads {
     private let registeredInProgramAndRole: SQLiteStatement
     private let earnersPage: SQLiteStatement
     private let registrationRows: SQLiteStatement
+    private let userEvents: SQLiteStatement
+    private let userLinks: SQLiteStatement
+    private let userOutbox: SQLiteStatement
 
     init(_ db: SQLiteDatabase, loader: SQLiteLoader) throws {
         self.loader = loader
@@ -26,6 +29,9 @@ final class SQLiteReportReads: ReportReads {
             SELECT user_id FROM participants WHERE org_id = ? AND program_id = ? AND role = ? AND user_id > ? \(page)
             """)
         earnersPage = try db.prepare("SELECT user_id FROM user_awards WHERE org_id = ? AND badge_id = ? AND user_id > ? ORDER BY user_id LIMIT ?")
+        userEvents = try db.prepare("SELECT \(SQLiteLoader.eventColumns) FROM activity WHERE org_id = ? AND user_id = ? ORDER BY seq")
+        userLinks = try db.prepare("SELECT token, badge_id, created_at, revoked FROM share_links WHERE org_id = ? AND user_id = ? ORDER BY created_at, token")
+        userOutbox = try db.prepare("SELECT \(SQLiteLoader.outboxColumns) FROM digest_outbox WHERE org_id = ? AND user_id = ? ORDER BY due_at")
         registrationRows = try db.prepare("""
             SELECT program_id, role, display_name FROM participants WHERE org_id = ? AND user_id = ? ORDER BY program_id, role
             """)
@@ -82,5 +88,30 @@ final class SQLiteReportReads: ReportReads {
             list.append(Participant(organizationID: key.org, userID: key.user, programID: row.text(0), role: row.text(1), displayName: row.text(2)))
         }
         return list
+    }
+
+    func user(_ key: UserKey) throws -> LedgerState {
+        try loader.load(ScopePlan([.user(key)]))
+    }
+
+    func events(of key: UserKey) throws -> [(event: ActivityEvent, recordedAt: Instant)] {
+        var events: [(event: ActivityEvent, recordedAt: Instant)] = []
+        try userEvents.query(.text(key.org), .text(key.user)) { if let e = SQLiteLoader.event($0) { events.append(e) } }
+        return events
+    }
+
+    func shareLinks(of key: UserKey) throws -> [ShareLink] {
+        var links: [ShareLink] = []
+        try userLinks.query(.text(key.org), .text(key.user)) { row in
+            links.append(ShareLink(token: row.text(0), organizationID: key.org, userID: key.user, badgeID: row.text(1),
+                                   createdAt: Instant(milliseconds: row.int(2)), revoked: row.int(3) != 0))
+        }
+        return links
+    }
+
+    func outbox(of key: UserKey) throws -> [OutboxEntry] {
+        var entries: [OutboxEntry] = []
+        try userOutbox.query(.text(key.org), .text(key.user)) { entries.append(SQLiteLoader.outboxEntry($0)) }
+        return entries
     }
 }

@@ -27,9 +27,20 @@ final class SQLiteWriter {
     private let upsertDigest: SQLiteStatement
     private let upsertOutbox: SQLiteStatement
     private let probe: SQLiteStatement
+    private let digester: EventIDDigester
+    private let userEventIDs: SQLiteStatement
+    private let insertErasedEventID: SQLiteStatement
+    private let eraseStatements: [SQLiteStatement]
+    /// Whether the last `apply` erased a user.
+    private(set) var erased = false
 
     init(_ db: SQLiteDatabase) throws {
         self.db = db
+        digester = try EventIDDigester.sqlite(db)
+        userEventIDs = try db.prepare("SELECT event_id FROM activity WHERE org_id = ? AND user_id = ?")
+        insertErasedEventID = try db.prepare("INSERT OR IGNORE INTO erased_event_ids (org_id, digest) VALUES (?, ?)")
+        eraseStatements = try ["activity", "user_states", "user_awards", "participants", "certificates", "share_links",
+                               "digest_subscriptions", "digest_outbox"].map { try db.prepare("DELETE FROM \($0) WHERE org_id = ? AND user_id = ?") }
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
         rollback = try db.prepare("ROLLBACK")
@@ -88,6 +99,7 @@ final class SQLiteWriter {
     /// Writes one transaction's rows, then the state of every user it changed.
     func apply(_ writes: [LedgerWrite], users: [(UserKey, UserState)]) throws {
         let sequenceBefore = eventSequence
+        erased = false
         do {
             for write in writes { try apply(write) }
             for (key, state) in users {
@@ -144,6 +156,12 @@ final class SQLiteWriter {
                                  .integer(e.nextAttemptAt.milliseconds), e.sentAt.map { .integer($0.milliseconds) } ?? .null, .text(e.lastError))
         case .catalogVersion(let version, let ids, let appliedAt):
             try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
+        case .eraseUser(let org, let user):
+            var ids: [String] = []
+            try userEventIDs.query(.text(org), .text(user)) { ids.append($0.text(0)) }
+            for id in ids { try insertErasedEventID.run(.text(org), .blob(digester.digest(id))) }
+            for statement in eraseStatements { try statement.run(.text(org), .text(user)) }
+            erased = true
         case .probe:
             try probe.run()
         }

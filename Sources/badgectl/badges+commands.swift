@@ -150,6 +150,36 @@ let badgesCommands: [RPCCommand] = [
         }
     ),
     RPCCommand(
+        group: "award",
+        name: "delete-user",
+        path: "/badges.v1.AwardService/DeleteUser",
+        summary: "Erases everything that identifies a user, on disk too after the next checkpoint; their",
+        flags: [
+            FlagSpec(flag: "organization-id", jsonName: "organizationId", kind: .string),
+            FlagSpec(flag: "user-id", jsonName: "userId", kind: .string),
+        ],
+        call: { json, transport, options in
+            let request = try DeleteUserRequest(json: json)
+            let bytes = try await transport.unary(path: "/badges.v1.AwardService/DeleteUser", request: request.serializedBytes(), options: options)
+            return try DeleteUserResponse(rpcPayload: bytes, what: "DeleteUser response").jsonValue()
+        }
+    ),
+    RPCCommand(
+        group: "award",
+        name: "export-user",
+        path: "/badges.v1.AwardService/ExportUser",
+        summary: "Everything stored about a user, as JSON. Admin.",
+        flags: [
+            FlagSpec(flag: "organization-id", jsonName: "organizationId", kind: .string),
+            FlagSpec(flag: "user-id", jsonName: "userId", kind: .string),
+        ],
+        call: { json, transport, options in
+            let request = try ExportUserRequest(json: json)
+            let bytes = try await transport.unary(path: "/badges.v1.AwardService/ExportUser", request: request.serializedBytes(), options: options)
+            return try ExportUserResponse(rpcPayload: bytes, what: "ExportUser response").jsonValue()
+        }
+    ),
+    RPCCommand(
         group: "progress",
         name: "get-achievements",
         path: "/badges.v1.ProgressService/GetAchievements",
