@@ -135,7 +135,8 @@ final class PostgresLedgerStore: LedgerStore {
         let writes = batch[0].writes
         try db.execute(writes ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
-            var state = try PostgresLoader(db: db, lock: writes, digester: digester).load(ScopePlan(batch.map(\.scope)))
+            let plan = ScopePlan(batch.map(\.scope))
+            var state = try PostgresLoader(db: db, lock: writes, digester: digester).load(plan)
             let before = state.users
             let versionBefore = state.catalogVersion
             var rows: [LedgerWrite] = []
@@ -150,7 +151,11 @@ final class PostgresLedgerStore: LedgerStore {
             }
             if writes {
                 let changed = StateChanges(before: before, after: state, catalog: evaluator.catalog, catalogVersionBefore: versionBefore)
-                try PostgresWriter(db: db, digester: digester).write(rows + changed.countWrites, users: changed.users)
+                let writer = PostgresWriter(db: db, digester: digester)
+                try writer.write(rows + changed.countWrites, users: changed.users)
+                // The rows made to lock users whose events were all duplicates hold nothing:
+                // gone again, so that an erased user's retried event leaves no trace of them.
+                try writer.removePlaceholders(plan.eventUsers.filter { state.users[$0] == nil || state.users[$0] == UserState() })
             }
             try db.execute(writes ? "COMMIT" : "ROLLBACK")
             return results

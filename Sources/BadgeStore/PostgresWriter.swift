@@ -24,6 +24,14 @@ struct PostgresWriter {
         for write in others { try apply(write) }
     }
 
+    /// Deletes the empty rows `PostgresLoader` made for these users, if still empty.
+    func removePlaceholders(_ users: [UserKey]) throws {
+        guard !users.isEmpty else { return }
+        try db.query("""
+            DELETE FROM user_states WHERE (org_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND state = $3::bytea
+            """, [PostgresText.array(users.map(\.org)), PostgresText.array(users.map(\.user)), PostgresLoader.emptyUser])
+    }
+
     private func insertEvents(_ events: [(ActivityEvent, Instant)]) throws {
         guard !events.isEmpty else { return }
         var columns = Array(repeating: [String?](), count: 11)
