@@ -125,7 +125,7 @@ final class GroupCommitter: @unchecked Sendable {
                     answers.append(result.answer)
                 }
                 applied = true
-                let changed = StateChanges(before: before, after: s, catalog: catalog, catalogVersionBefore: versionBefore)
+                let changed = StateChanges(before: before, after: s, catalog: catalog, catalogVersionBefore: versionBefore, sorted: false)
                 writes += changed.countWrites
                 // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
                 if writes.isEmpty && changed.users.isEmpty {

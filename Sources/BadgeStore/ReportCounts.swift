@@ -15,12 +15,21 @@ enum ReportCounts {
         return state.count(badge.counterKey) > 0 ? .inProgress : .none
     }
 
-    /// The badge-count deltas a user's state moving from `before` to `after` makes.
+    /// The badge-count deltas a user's state moving from `before` to `after` makes. A
+    /// standing changes only where a counter crossed zero or an award came or went: only
+    /// those badges are looked at (this runs for every user a batch changed).
     static func badgeDeltas(org: String, catalog: Catalog, before: UserState?, after: UserState?) -> [LedgerWrite] {
+        let empty = UserState()
+        let (old, new) = (before ?? empty, after ?? empty)
+        var candidates: [Badge] = []
+        for (key, value) in new.counters where (old.counters[key] ?? 0 > 0) != (value > 0) { candidates += catalog.badges(reading: key) }
+        for (key, value) in old.counters where value > 0 && new.counters[key] == nil { candidates += catalog.badges(reading: key) }
+        for id in new.awards.keys where !old.hasEarned(id) { if let badge = catalog.badge(id) { candidates.append(badge) } }
+        for id in old.awards.keys where !new.hasEarned(id) { if let badge = catalog.badge(id) { candidates.append(badge) } }
         var writes: [LedgerWrite] = []
-        for badge in catalog.badges {
-            let was = before.map { standing($0, badge) } ?? .none
-            let now = after.map { standing($0, badge) } ?? .none
+        var seen: Set<String> = []
+        for badge in candidates where seen.insert(badge.id).inserted {
+            let (was, now) = (standing(old, badge), standing(new, badge))
             guard was != now else { continue }
             let earned = (now == .earned ? 1 : 0) - (was == .earned ? 1 : 0)
             let inProgress = (now == .inProgress ? 1 : 0) - (was == .inProgress ? 1 : 0)

@@ -57,7 +57,11 @@ final class SQLiteWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         markAwardSeen = try db.prepare("UPDATE user_awards SET seen = 1 WHERE org_id = ? AND user_id = ? AND badge_id = ?")
-        saveUser = try db.prepare("INSERT OR REPLACE INTO user_states (org_id, user_id, state, next_due) VALUES (?, ?, ?, ?)")
+        // An upsert rewrites the row in place (INSERT OR REPLACE deletes it first, then inserts).
+        saveUser = try db.prepare("""
+            INSERT INTO user_states (org_id, user_id, state, next_due) VALUES (?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id) DO UPDATE SET state = excluded.state, next_due = excluded.next_due
+            """)
         addBadgeCount = try db.prepare("""
             INSERT INTO badge_counts (org_id, badge_id, earned, in_progress) VALUES (?, ?, ?, ?)
             ON CONFLICT (org_id, badge_id) DO UPDATE SET earned = earned + excluded.earned, in_progress = in_progress + excluded.in_progress

@@ -10,7 +10,8 @@ struct StateChanges {
     var erasedUsers: [UserKey] = []
     var countWrites: [LedgerWrite] = []
 
-    init(before: [UserKey: UserState], after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int) {
+    /// `sorted`: users in key order (PostgreSQL locks rows in that order; SQLite needs none).
+    init(before: [UserKey: UserState], after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int, sorted: Bool = true) {
         // A new catalog (thresholds, badges) changes what every count means: counted again
         // from every user, all of whom a backfill loads.
         let recount = s.catalogVersion > catalogVersionBefore && catalogVersionBefore > 0
@@ -23,7 +24,7 @@ struct StateChanges {
             erasedUsers.append(key)
             if !recount { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: state, after: nil) }
         }
-        users.sort { $0.0 < $1.0 }
+        if sorted { users.sort { $0.0 < $1.0 } }
         if recount { users.removeAll { before[$0.0] == $0.1 } }
         countWrites = Self.summed(countWrites)
     }
