@@ -4,13 +4,13 @@ import Badges
 
 /// Runs the writing operations of many concurrent callers on one thread, in shared
 /// transactions: while one transaction syncs to disk, the next batch gathers. For a batch the
-/// thread reads the state its operations' scopes name (users from the cache, the rest from
-/// disk), runs the operations on it, writes the rows they return and the state of every user
-/// they changed, commits, and only then answers their callers and updates the cache.
+/// thread reads the state its operations' scopes name (users held in memory first: dirty,
+/// then cached; the rest from disk), runs the operations on it, writes the rows they return
+/// and the states `DirtyUsers` says are due, commits, and only then answers their callers,
+/// publishes the new states to readers and updates its cache.
 ///
-/// Nothing a batch changed is visible before its commit: the cache takes it afterwards, and
-/// readers read committed rows through their own connections. A failed commit leaves nothing
-/// to undo in memory.
+/// Nothing a batch changed is visible before its commit, and a failed commit leaves nothing
+/// to undo in memory: every change to memory is staged and applied after the commit.
 final class GroupCommitter: @unchecked Sendable {
     typealias Answer = @Sendable (Result<Void, any Error>) -> Void
     /// An operation: changes the state, returns the rows to write and how to answer once
@@ -29,36 +29,44 @@ final class GroupCommitter: @unchecked Sendable {
         var stopping = false
     }
 
-    // Touched only by the committer thread.
+    // Touched only by the committer thread (and by init before it starts).
     private let writer: SQLiteWriter
     private let loader: SQLiteLoader
     private let cache: UserCache
+    private let dirty: DirtyUsers
     private let catalog: Catalog
     private let erasedEvents: ErasedEventIDs
+    private var replayFrom: Int64 = 0
+    /// What readers see of committed states not yet written as rows.
+    let published: PublishedStates
     private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
     private let maxBatch: Int
     private let finished = Mutex(false)
     let health: CommitHealth
+    /// Called after a commit that erased a user (the store then asks for a checkpoint).
+    private let onErasure: @Sendable () -> Void
 
     /// Transactions committed and writes in them, for the benchmark's report.
     let transactions = Atomic<Int>(0)
     let writesCommitted = Atomic<Int>(0)
 
-    /// `maxBatch`: most operations in one transaction.
-    /// Called after a commit that erased a user (the store then asks for a checkpoint).
-    private let onErasure: @Sendable () -> Void
-
-    init(db: SQLiteDatabase, catalog: Catalog, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog,
+    /// `cacheBytes`: for clean users' states, and as much again for dirty ones. `maxBatch`:
+    /// most operations in one transaction.
+    init(db: SQLiteDatabase, evaluator: Evaluator, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog,
          onErasure: @escaping @Sendable () -> Void) throws {
         self.onErasure = onErasure
         writer = try SQLiteWriter(db)
         loader = try SQLiteLoader(db)
         erasedEvents = try ErasedEventIDs(db)
-        cache = UserCache(budgetBytes: cacheBytes)
-        self.catalog = catalog
+        cache = UserCache(budgetBytes: cacheBytes / 2)
+        dirty = DirtyUsers(limits: DirtyUsers.Limits(bytes: cacheBytes / 2))
+        published = PublishedStates()
+        catalog = evaluator.catalog
         self.maxBatch = maxBatch
         health = CommitHealth(log: log)
+        writer.unlistedEvents = { [dirty] key in dirty.entries[key]?.eventSeqs ?? [] }
+        try replay(db, evaluator: evaluator)
         Wakeup.startThread(named: "committer") { self.run() }
     }
 
@@ -74,7 +82,7 @@ final class GroupCommitter: @unchecked Sendable {
         wakeup.signal()
     }
 
-    /// Commits what is queued, then stops the thread.
+    /// Commits what is queued and writes every dirty state, then stops the thread.
     func stop() {
         queue.withLock { $0.stopping = true }
         wakeup.signal()
@@ -95,8 +103,8 @@ final class GroupCommitter: @unchecked Sendable {
                 }
                 return q.stopping && q.pending.isEmpty
             }
-            if !batch.isEmpty {
-                let result = commit(batch, answers: &answers)
+            if !batch.isEmpty || stopping {
+                let result = commit(batch, answers: &answers, flushAll: stopping)
                 for answer in answers { answer(result) }
                 batch.removeAll(keepingCapacity: true)
                 answers.removeAll(keepingCapacity: true)
@@ -108,14 +116,31 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Loads, applies and commits one batch, collecting its operations' answers.
-    private func commit(_ batch: [Queued], answers: inout [Answer]) -> Result<Void, any Error> {
+    /// What the loader finds before reading rows: dirty states, then cached ones.
+    private struct HeldStates: UserStateSource {
+        let dirty: DirtyUsers
+        let cache: UserCache
+
+        func state(_ key: UserKey) -> UserState? { dirty.entries[key]?.state ?? cache.state(key) }
+
+        func states(in org: BytewiseKey) -> [UserKey: UserState] {
+            var found: [UserKey: UserState] = [:]
+            for (key, entry) in dirty.entries where BytewiseKey(key.org) == org { found[key] = entry.state }
+            return found
+        }
+
+        func due(by instant: Instant) -> Set<UserKey> { dirty.due.popDue(instant) }
+    }
+
+    /// Loads, applies and commits one batch (with `flushAll`, every dirty state too),
+    /// collecting its operations' answers.
+    private func commit(_ batch: [Queued], answers: inout [Answer], flushAll: Bool = false) -> Result<Void, any Error> {
         var applied = false
         do {
             try writer.begin.run()
             do {
                 let plan = ScopePlan(batch.map(\.scope))
-                var s = try loader.load(plan, cache: cache, erased: erasedEvents.contains)
+                var s = try loader.load(plan, held: HeldStates(dirty: dirty, cache: cache), erased: erasedEvents.contains)
                 let before = s.users
                 let versionBefore = s.catalogVersion
                 var writes: [LedgerWrite] = []
@@ -127,25 +152,37 @@ final class GroupCommitter: @unchecked Sendable {
                 applied = true
                 let changed = StateChanges(before: before, after: s, catalog: catalog, catalogVersionBefore: versionBefore, sorted: false)
                 writes += changed.countWrites
+                var erased = changed.erasedUsers
+                for case .eraseUser(let org, let user) in writes { erased.append(UserKey(org: org, user: user)) }
+                try writer.apply(writes)
+                let staged = dirty.stage(changed: changed.users, eventSeqs: writer.eventSeqs, erased: erased,
+                                         lastSeq: writer.eventSequence, now: DirtyUsers.monotonicMilliseconds(), flushAll: flushAll)
+                let movesReplayPoint = staged.replayFrom != replayFrom
+                if !staged.written.isEmpty || movesReplayPoint { try writer.writeStates(staged.written, replayFrom: staged.replayFrom) }
                 // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
-                if writes.isEmpty && changed.users.isEmpty {
+                if writes.isEmpty && staged.changed.isEmpty && staged.written.isEmpty && !movesReplayPoint {
                     try writer.rollback.run()
                 } else {
-                    try writer.apply(writes, users: changed.users)
                     try writer.commit.run()
                     transactions.add(1, ordering: .relaxed)
-                    writesCommitted.add(writes.count + changed.users.count, ordering: .relaxed)
+                    writesCommitted.add(writes.count + staged.written.count, ordering: .relaxed)
                     health.succeeded()
                 }
-                for erased in changed.erasedUsers { cache.remove(erased) }
+                // Durable now: memory follows.
+                replayFrom = staged.replayFrom
+                dirty.apply(staged)
+                published.publish(staged, now: DirtyUsers.monotonicMilliseconds())
+                for key in erased { cache.remove(key) }
+                for (key, entry) in staged.written { cache.put(key, entry.state) }
+                // Users read from their rows and left unchanged: the cache may keep them. Only
+                // users named one by one: an organization read whole would push out those in use.
+                for key in plan.users.union(plan.detailedUsers) where dirty.entries[key] == nil {
+                    if let state = s.users[key], before[key] == state { cache.put(key, state) }
+                }
                 if writer.erased {
                     erasedEvents.noteErasure()
                     onErasure()
                 }
-                // Durable now: the cache may hold it. Only users named one by one: an
-                // organization read whole would push out the users in use.
-                for key in plan.users.union(plan.detailedUsers) { if let state = s.users[key] { cache.put(key, state) } }
-                for (key, state) in changed.users { cache.put(key, state) }
                 return .success(())
             } catch {
                 try? writer.rollback.run()
@@ -163,4 +200,41 @@ final class GroupCommitter: @unchecked Sendable {
             return .failure(failure)
         }
     }
+
+    /// At start: the events after the replay point (stored, but perhaps not yet in their
+    /// users' state rows when the last run stopped) applied to those states, skipping what a
+    /// row already reflects, and the states written. Awards come from their own rows; sessions
+    /// whose time passed are left to the sweeper, as they were.
+    private func replay(_ db: SQLiteDatabase, evaluator: Evaluator) throws {
+        try db.prepare("SELECT value FROM store_meta WHERE name = 'replay_from'").query { replayFrom = $0.int(0) }
+        var users: [UserKey: DirtyUsers.Entry] = [:]
+        let noAwards = Organization(id: "", tier: .free, badgesEnabled: false)
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            try db.prepare("SELECT seq, \(SQLiteLoader.eventColumns) FROM activity WHERE seq > ? ORDER BY seq").query(.integer(replayFrom)) { row in
+                let seq = row.int(0)
+                guard let (event, recordedAt) = SQLiteLoader.event(row, from: 1) else { return }
+                let key = UserKey(org: event.organizationID, user: event.userID)
+                if users[key] == nil {
+                    let applied = try loader.appliedSequence(key)
+                    users[key] = DirtyUsers.Entry(state: try loader.loadUser(key) ?? UserState(), firstSeq: seq, lastSeq: applied,
+                                                  eventSeqs: [], since: 0, position: 0, bytes: 0)
+                }
+                guard seq > users[key]!.lastSeq else { return }
+                _ = evaluator.apply(event, to: &users[key]!.state, organization: noAwards, now: recordedAt)
+                users[key]!.lastSeq = seq
+                users[key]!.eventSeqs.append(seq)
+            }
+            let replayed = users.filter { !$0.value.eventSeqs.isEmpty }.map { ($0.key, $0.value) }
+            if !replayed.isEmpty || replayFrom != writer.eventSequence {
+                try writer.writeStates(replayed, replayFrom: writer.eventSequence)
+            }
+            try db.execute("COMMIT")
+            replayFrom = writer.eventSequence
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
 }
+

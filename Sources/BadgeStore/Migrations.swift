@@ -63,13 +63,16 @@ enum Migrations {
         CREATE TABLE event_batches (seq INTEGER PRIMARY KEY, events BLOB NOT NULL);
         """,
         // 5: state on disk, read per call through a cache, instead of all of it in memory and
-        // the log replayed at start. Per user: counters, sessions and features as a snapshot,
-        // and awards a row each; events keyed by id (the duplicate check), by user for export;
-        // counts per organization kept as they change, for reports. `StateMigration` moves
-        // what versions 1-4 stored into these tables, then the old ones are dropped.
+        // the log replayed at start. Events are appended to `activity` (their ids indexed:
+        // the duplicate check); each user's counters, sessions and features are a snapshot
+        // in `user_states`, written behind the events (see `DirtyUsers`) with the last event
+        // it reflects, and `activity_by_user` lists a user's events once their state is
+        // written; awards are a row each; report counts are kept as they change.
+        // `StateMigration` moves what versions 1-4 stored into these tables, then the old ones
+        // are dropped.
         """
         CREATE TABLE user_states (
-            org_id TEXT NOT NULL, user_id TEXT NOT NULL, state BLOB NOT NULL, next_due INTEGER,
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, state BLOB NOT NULL, next_due INTEGER, applied_seq INTEGER NOT NULL,
             PRIMARY KEY (org_id, user_id)) WITHOUT ROWID;
         CREATE INDEX user_states_due ON user_states (next_due) WHERE next_due IS NOT NULL;
         CREATE TABLE user_awards (
@@ -78,10 +81,12 @@ enum Migrations {
             PRIMARY KEY (org_id, user_id, badge_id)) WITHOUT ROWID;
         CREATE INDEX user_awards_by_badge ON user_awards (org_id, badge_id, user_id);
         CREATE TABLE activity (
-            org_id TEXT NOT NULL, event_id TEXT NOT NULL, seq INTEGER NOT NULL, user_id TEXT NOT NULL, kind INTEGER NOT NULL,
+            seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, event_id TEXT NOT NULL, user_id TEXT NOT NULL, kind INTEGER NOT NULL,
             occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, session_id TEXT, role TEXT, program_id TEXT,
-            scheduled_end INTEGER, feature TEXT, PRIMARY KEY (org_id, event_id)) WITHOUT ROWID;
-        CREATE INDEX activity_by_user ON activity (org_id, user_id, seq);
+            scheduled_end INTEGER, feature TEXT);
+        CREATE UNIQUE INDEX activity_ids ON activity (org_id, event_id);
+        CREATE TABLE activity_by_user (
+            org_id TEXT NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, seq)) WITHOUT ROWID;
         CREATE TABLE erased_event_ids (org_id TEXT NOT NULL, digest BLOB NOT NULL, PRIMARY KEY (org_id, digest)) WITHOUT ROWID;
         CREATE TABLE badge_counts (
             org_id TEXT NOT NULL, badge_id TEXT NOT NULL, earned INTEGER NOT NULL, in_progress INTEGER NOT NULL,

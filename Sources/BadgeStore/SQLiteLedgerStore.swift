@@ -5,10 +5,11 @@ import Badges
 /// connections of their own, each in a read transaction, so that they never wait for a commit
 /// batch and see only what is committed. Start-up reads no history.
 ///
-/// Memory: `LedgerOptions.cacheBytes` split between the committer's user cache (a half),
-/// the writer connection's page cache (a quarter) and the readers' page caches (a quarter
-/// between them); SQLite's mmap is off, so that the file's pages are not counted in the
-/// process's memory.
+/// Memory: `LedgerOptions.cacheBytes` split between the committer's users (a half: a quarter
+/// for states not yet written, `DirtyUsers`, a quarter for a cache of written ones), the
+/// writer connection's page cache (a quarter) and the readers' page caches (a quarter between
+/// them); SQLite's mmap is off, so that the file's pages are not counted in the process's
+/// memory. States not yet written are also published to readers (shared, not copied).
 final class SQLiteLedgerStore: LedgerStore {
     let committer: GroupCommitter
     private let readers: SQLiteReaders
@@ -29,9 +30,9 @@ final class SQLiteLedgerStore: LedgerStore {
         // Erased rows are overwritten with zeros, not left in free space.
         try db.execute("PRAGMA secure_delete = ON")
         let checkpointer = try Checkpointer(path: path)
-        committer = try GroupCommitter(db: db, catalog: evaluator.catalog, cacheBytes: options.cacheBytes / 2,
+        committer = try GroupCommitter(db: db, evaluator: evaluator, cacheBytes: options.cacheBytes / 2,
                                        maxBatch: options.maxBatch, log: options.log, onErasure: { checkpointer.requestTruncation() })
-        readers = SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4)
+        readers = SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4, published: committer.published)
         self.checkpointer = checkpointer
     }
 
@@ -51,7 +52,7 @@ final class SQLiteLedgerStore: LedgerStore {
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
-        let state = try readers.withReader { reader in try reader.loader.load(ScopePlan([scope])) }
+        let state = try readers.withReader { reader in try reader.loader.load(ScopePlan([scope]), held: reader.published) }
         return try body(state)
     }
 

@@ -11,6 +11,7 @@ final class SQLiteLoader {
     private let userState: SQLiteStatement
     private let userAwards: SQLiteStatement
     private let organizationStates: SQLiteStatement
+    private let appliedSeq: SQLiteStatement
     private let organizationAwards: SQLiteStatement
     private let dueUsers: SQLiteStatement
     private let eventExists: SQLiteStatement
@@ -33,6 +34,7 @@ final class SQLiteLoader {
         userState = try db.prepare("SELECT state FROM user_states WHERE org_id = ? AND user_id = ?")
         userAwards = try db.prepare("SELECT \(Self.awardColumns) FROM user_awards WHERE org_id = ? AND user_id = ?")
         organizationStates = try db.prepare("SELECT user_id, state FROM user_states WHERE org_id = ?")
+        appliedSeq = try db.prepare("SELECT applied_seq FROM user_states WHERE org_id = ? AND user_id = ?")
         organizationAwards = try db.prepare("SELECT \(Self.awardColumns), user_id FROM user_awards WHERE org_id = ?")
         dueUsers = try db.prepare("SELECT org_id, user_id FROM user_states WHERE next_due <= ? ORDER BY next_due LIMIT 10000")
         eventExists = try db.prepare("SELECT 1 FROM activity WHERE org_id = ? AND event_id = ?")
@@ -52,8 +54,9 @@ final class SQLiteLoader {
     }
 
     /// The state a plan names. `erased` answers whether an event id was erased with its user
-    /// (kept as a keyed hash); `cache` gives users already read.
-    func load(_ originalPlan: ScopePlan, cache: UserCache? = nil, erased: (EventKey) throws -> Bool = { _ in false }) throws -> LedgerState {
+    /// (kept as a keyed hash); `held` gives states newer than their rows, or already read.
+    func load(_ originalPlan: ScopePlan, held: (any UserStateSource)? = nil,
+              erased: (EventKey) throws -> Bool = { _ in false }) throws -> LedgerState {
         var plan = originalPlan
         var s = LedgerState()
         if let version = plan.catalogVersion {
@@ -74,6 +77,7 @@ final class SQLiteLoader {
         if plan.digests { try loadDigests(&plan, &s) }
         if let dueBy = plan.dueBy {
             try dueUsers.query(.integer(dueBy.milliseconds)) { plan.users.insert(UserKey(org: $0.text(0), user: $0.text(1))) }
+            plan.users.formUnion(held?.due(by: dueBy) ?? [])
         }
         plan.users.formUnion(plan.detailedUsers)
         plan.organizations.formUnion(plan.users.map { BytewiseKey($0.org) })
@@ -83,9 +87,12 @@ final class SQLiteLoader {
                 s.organizations[id] = Organization(id: id.string, tier: Tier(rawValue: Int(row.int(0))) ?? .unspecified, badgesEnabled: row.int(1) != 0)
             }
         }
-        for org in plan.wholeOrganizations { try loadOrganizationUsers(org.string, &s) }
+        for org in plan.wholeOrganizations {
+            try loadOrganizationUsers(org.string, &s)
+            for (key, state) in held?.states(in: org) ?? [:] { s.users[key] = state }
+        }
         for key in plan.users where s.users[key] == nil && !plan.wholeOrganizations.contains(BytewiseKey(key.org)) {
-            if let cached = cache?.state(key) {
+            if let cached = held?.state(key) {
                 s.users[key] = cached
             } else if let state = try loadUser(key) {
                 s.users[key] = state
@@ -116,6 +123,13 @@ final class SQLiteLoader {
             state!.awards[award.badgeID] = award
         }
         return state
+    }
+
+    /// The last event a user's stored state reflects (0: no row).
+    func appliedSequence(_ key: UserKey) throws -> Int64 {
+        var seq: Int64 = 0
+        try appliedSeq.query(.text(key.org), .text(key.user)) { seq = $0.int(0) }
+        return seq
     }
 
     private func loadOrganizationUsers(_ org: String, _ s: inout LedgerState) throws {
@@ -196,12 +210,12 @@ extension SQLiteLoader {
 
     /// The event a row of `eventColumns` holds, with when it was recorded; nil for a kind
     /// this build does not know.
-    static func event(_ row: SQLiteRow) -> (event: ActivityEvent, recordedAt: Instant)? {
-        guard let kind = ActivityEvent.Kind(code: row.int(3), session: row.text(6), role: row.text(7), program: row.text(8),
-                                            scheduledEnd: row.int(9), feature: row.text(10)) else { return nil }
-        let event = ActivityEvent(organizationID: row.text(0), eventID: row.text(1), userID: row.text(2),
-                                  occurredAt: Instant(milliseconds: row.int(4)), kind: kind)
-        return (event, Instant(milliseconds: row.int(5)))
+    static func event(_ row: SQLiteRow, from c: Int32 = 0) -> (event: ActivityEvent, recordedAt: Instant)? {
+        guard let kind = ActivityEvent.Kind(code: row.int(c + 3), session: row.text(c + 6), role: row.text(c + 7), program: row.text(c + 8),
+                                            scheduledEnd: row.int(c + 9), feature: row.text(c + 10)) else { return nil }
+        let event = ActivityEvent(organizationID: row.text(c), eventID: row.text(c + 1), userID: row.text(c + 2),
+                                  occurredAt: Instant(milliseconds: row.int(c + 4)), kind: kind)
+        return (event, Instant(milliseconds: row.int(c + 5)))
     }
 
     /// Every stored event in the order it was recorded (for tests and tools: reads them all).

@@ -9,13 +9,17 @@ final class SQLiteReader {
     private let begin: SQLiteStatement
     private let end: SQLiteStatement
 
-    init(path: String, cacheBytes: Int) throws {
+    /// Committed states not yet written as rows, looked up before the rows.
+    let published: PublishedStates
+
+    init(path: String, cacheBytes: Int, published: PublishedStates) throws {
+        self.published = published
         db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA query_only = 1")
         try db.execute("PRAGMA cache_size = -\(max(cacheBytes / 1024, 512))")
         try db.execute("PRAGMA mmap_size = 0")
         loader = try SQLiteLoader(db)
-        reports = try SQLiteReportReads(db, loader: loader)
+        reports = try SQLiteReportReads(db, loader: loader, published: published)
         begin = try db.prepare("BEGIN")
         end = try db.prepare("COMMIT")
     }
@@ -34,12 +38,14 @@ final class SQLiteReaders: Sendable {
     static let maxReaders = 4
     private let path: String
     private let cacheBytes: Int
+    private let published: PublishedStates
     private let pool = Mutex<(idle: [Int], opened: Int)>(([], 0))
     private let readers = Mutex<[Int: SQLiteReaderBox]>([:])
     private let wakeup = Wakeup()
 
-    init(path: String, cacheBytes: Int) {
+    init(path: String, cacheBytes: Int, published: PublishedStates) {
         self.path = path
+        self.published = published
         self.cacheBytes = cacheBytes / Self.maxReaders
     }
 
@@ -63,7 +69,7 @@ final class SQLiteReaders: Sendable {
             if let claim {
                 if claim.new {
                     do {
-                        let reader = try SQLiteReader(path: path, cacheBytes: cacheBytes)
+                        let reader = try SQLiteReader(path: path, cacheBytes: cacheBytes, published: published)
                         readers.withLock { $0[claim.index] = SQLiteReaderBox(reader) }
                     } catch {
                         pool.withLock { $0.opened -= 1 }

@@ -3,6 +3,7 @@ import Badges
 /// `ReportReads` on a SQLite read connection, inside the reader's snapshot.
 final class SQLiteReportReads: ReportReads {
     private let loader: SQLiteLoader
+    private let published: PublishedStates
     private let organizationRow: SQLiteStatement
     private let counts: SQLiteStatement
     private let roleCount: SQLiteStatement
@@ -16,8 +17,9 @@ final class SQLiteReportReads: ReportReads {
     private let userLinks: SQLiteStatement
     private let userOutbox: SQLiteStatement
 
-    init(_ db: SQLiteDatabase, loader: SQLiteLoader) throws {
+    init(_ db: SQLiteDatabase, loader: SQLiteLoader, published: PublishedStates) throws {
         self.loader = loader
+        self.published = published
         organizationRow = try db.prepare("SELECT tier, badges_enabled FROM organizations WHERE org_id = ?")
         counts = try db.prepare("SELECT badge_id, earned, in_progress FROM badge_counts WHERE org_id = ?")
         roleCount = try db.prepare("SELECT users FROM role_counts WHERE org_id = ? AND program_id = ? AND role = ?")
@@ -29,7 +31,15 @@ final class SQLiteReportReads: ReportReads {
             SELECT user_id FROM participants WHERE org_id = ? AND program_id = ? AND role = ? AND user_id > ? \(page)
             """)
         earnersPage = try db.prepare("SELECT user_id FROM user_awards WHERE org_id = ? AND badge_id = ? AND user_id > ? ORDER BY user_id LIMIT ?")
-        userEvents = try db.prepare("SELECT \(SQLiteLoader.eventColumns) FROM activity WHERE org_id = ? AND user_id = ? ORDER BY seq")
+        // Listed events, and those after the replay point (perhaps not listed yet): a scan of
+        // the few seconds of events that may wait.
+        userEvents = try db.prepare("""
+            SELECT \(SQLiteLoader.eventColumns) FROM activity WHERE seq IN (
+                SELECT seq FROM activity_by_user WHERE org_id = ?1 AND user_id = ?2
+                UNION SELECT seq FROM activity WHERE seq > (SELECT coalesce(max(value), 0) FROM store_meta WHERE name = 'replay_from')
+                    AND org_id = ?1 AND user_id = ?2)
+            ORDER BY seq
+            """)
         userLinks = try db.prepare("SELECT token, badge_id, created_at, revoked FROM share_links WHERE org_id = ? AND user_id = ? ORDER BY created_at, token")
         userOutbox = try db.prepare("SELECT \(SQLiteLoader.outboxColumns) FROM digest_outbox WHERE org_id = ? AND user_id = ? ORDER BY due_at")
         registrationRows = try db.prepare("""
@@ -78,7 +88,7 @@ final class SQLiteReportReads: ReportReads {
 
     func states(_ keys: [UserKey]) throws -> [UserKey: UserState] {
         var result: [UserKey: UserState] = [:]
-        for key in keys { result[key] = try loader.loadUser(key) }
+        for key in keys { result[key] = try published.state(key) ?? loader.loadUser(key) }
         return result
     }
 
@@ -91,7 +101,7 @@ final class SQLiteReportReads: ReportReads {
     }
 
     func user(_ key: UserKey) throws -> LedgerState {
-        try loader.load(ScopePlan([.user(key)]))
+        try loader.load(ScopePlan([.user(key)]), held: published)
     }
 
     func events(of key: UserKey) throws -> [(event: ActivityEvent, recordedAt: Instant)] {

@@ -9,9 +9,14 @@ final class SQLiteWriter {
     let commit: SQLiteStatement
     let rollback: SQLiteStatement
     private let insertEvent: SQLiteStatement
-    private let saveEventSequence: SQLiteStatement
     /// The `seq` of the last event stored: events keep the order they were recorded in.
-    private var eventSequence: Int64
+    private(set) var eventSequence: Int64
+    /// The numbers the last `apply` gave each user's events.
+    private(set) var eventSeqs: [UserKey: [Int64]] = [:]
+    /// Events of a user not yet listed in `activity_by_user` (the committer's dirty users).
+    var unlistedEvents: (UserKey) -> [Int64] = { _ in [] }
+    private let listEvent: SQLiteStatement
+    private let saveReplayPoint: SQLiteStatement
     private let insertAward: SQLiteStatement
     private let markAwardSeen: SQLiteStatement
     private let saveUser: SQLiteStatement
@@ -28,7 +33,9 @@ final class SQLiteWriter {
     private let upsertOutbox: SQLiteStatement
     private let probe: SQLiteStatement
     private let digester: EventIDDigester
-    private let userEventIDs: SQLiteStatement
+    private let userEventSeqs: SQLiteStatement
+    private let eventIDOfSeq: SQLiteStatement
+    private let deleteEventSeq: SQLiteStatement
     private let insertErasedEventID: SQLiteStatement
     private let eraseStatements: [SQLiteStatement]
     /// Whether the last `apply` erased a user.
@@ -37,9 +44,8 @@ final class SQLiteWriter {
     init(_ db: SQLiteDatabase) throws {
         self.db = db
         digester = try EventIDDigester.sqlite(db)
-        userEventIDs = try db.prepare("SELECT event_id FROM activity WHERE org_id = ? AND user_id = ?")
         insertErasedEventID = try db.prepare("INSERT OR IGNORE INTO erased_event_ids (org_id, digest) VALUES (?, ?)")
-        eraseStatements = try ["activity", "user_states", "user_awards", "participants", "certificates", "share_links",
+        eraseStatements = try ["activity_by_user", "user_states", "user_awards", "participants", "certificates", "share_links",
                                "digest_subscriptions", "digest_outbox"].map { try db.prepare("DELETE FROM \($0) WHERE org_id = ? AND user_id = ?") }
         begin = try db.prepare("BEGIN IMMEDIATE")
         commit = try db.prepare("COMMIT")
@@ -48,10 +54,15 @@ final class SQLiteWriter {
             INSERT INTO activity (org_id, event_id, seq, user_id, kind, occurred_at, recorded_at, session_id, role, program_id,
                 scheduled_end, feature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        saveEventSequence = try db.prepare("INSERT OR REPLACE INTO store_meta (name, value) VALUES ('event_seq', ?)")
-        var sequence: Int64 = 0
-        try db.prepare("SELECT value FROM store_meta WHERE name = 'event_seq'").query { sequence = $0.int(0) }
-        eventSequence = sequence
+        listEvent = try db.prepare("INSERT OR IGNORE INTO activity_by_user (org_id, user_id, seq) VALUES (?, ?, ?)")
+        saveReplayPoint = try db.prepare("INSERT OR REPLACE INTO store_meta (name, value) VALUES ('replay_from', ?)")
+        userEventSeqs = try db.prepare("SELECT seq FROM activity_by_user WHERE org_id = ? AND user_id = ?")
+        eventIDOfSeq = try db.prepare("SELECT event_id FROM activity WHERE seq = ?")
+        deleteEventSeq = try db.prepare("DELETE FROM activity WHERE seq = ?")
+        // Numbering resumes after the newest stored event (the rowid's maximum: one lookup).
+        var newest: Int64 = 0
+        try db.prepare("SELECT coalesce(max(seq), 0) FROM activity").query { newest = $0.int(0) }
+        eventSequence = newest
         insertAward = try db.prepare("""
             INSERT INTO user_awards (org_id, user_id, badge_id, awarded_at, event_id, catalog_version, backfilled, seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -59,8 +70,8 @@ final class SQLiteWriter {
         markAwardSeen = try db.prepare("UPDATE user_awards SET seen = 1 WHERE org_id = ? AND user_id = ? AND badge_id = ?")
         // An upsert rewrites the row in place (INSERT OR REPLACE deletes it first, then inserts).
         saveUser = try db.prepare("""
-            INSERT INTO user_states (org_id, user_id, state, next_due) VALUES (?, ?, ?, ?)
-            ON CONFLICT (org_id, user_id) DO UPDATE SET state = excluded.state, next_due = excluded.next_due
+            INSERT INTO user_states (org_id, user_id, state, next_due, applied_seq) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (org_id, user_id) DO UPDATE SET state = excluded.state, next_due = excluded.next_due, applied_seq = excluded.applied_seq
             """)
         addBadgeCount = try db.prepare("""
             INSERT INTO badge_counts (org_id, badge_id, earned, in_progress) VALUES (?, ?, ?, ?)
@@ -100,27 +111,34 @@ final class SQLiteWriter {
             """)
     }
 
-    /// Writes one transaction's rows, then the state of every user it changed.
-    func apply(_ writes: [LedgerWrite], users: [(UserKey, UserState)]) throws {
+    /// Writes one transaction's rows, numbering its events (`eventSeqs`).
+    func apply(_ writes: [LedgerWrite]) throws {
         let sequenceBefore = eventSequence
         erased = false
+        eventSeqs.removeAll(keepingCapacity: true)
         do {
             for write in writes { try apply(write) }
-            for (key, state) in users {
-                try saveUser.run(.text(key.org), .text(key.user), .blob(UserSnapshot.encode(state)),
-                                 state.earliestScheduledEnd.map { .integer($0.milliseconds) } ?? .null)
-            }
-            if eventSequence != sequenceBefore { try saveEventSequence.run(.integer(eventSequence)) }
         } catch {
             eventSequence = sequenceBefore  // the transaction is rolled back
             throw error
         }
     }
 
+    /// Writes users' states with the events they reflect, and where a replay would start.
+    func writeStates(_ users: [(UserKey, DirtyUsers.Entry)], replayFrom: Int64) throws {
+        for (key, entry) in users {
+            try saveUser.run(.text(key.org), .text(key.user), .blob(UserSnapshot.encode(entry.state)),
+                             entry.state.earliestScheduledEnd.map { .integer($0.milliseconds) } ?? .null, .integer(entry.lastSeq))
+            for seq in entry.eventSeqs { try listEvent.run(.text(key.org), .text(key.user), .integer(seq)) }
+        }
+        try saveReplayPoint.run(.integer(replayFrom))
+    }
+
     private func apply(_ write: LedgerWrite) throws {
         switch write {
         case .event(let e, let recordedAt):
             eventSequence += 1
+            eventSeqs[UserKey(org: e.organizationID, user: e.userID), default: []].append(eventSequence)
             let c = EventColumns(e.kind)
             try insertEvent.run(.text(e.organizationID), .text(e.eventID), .integer(eventSequence), .text(e.userID), .integer(c.code.rawValue),
                                 .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), optional(c.session), optional(c.role),
@@ -161,10 +179,15 @@ final class SQLiteWriter {
         case .catalogVersion(let version, let ids, let appliedAt):
             try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
         case .eraseUser(let org, let user):
-            var ids: [String] = []
-            try userEventIDs.query(.text(org), .text(user)) { ids.append($0.text(0)) }
-            for id in ids { try insertErasedEventID.run(.text(org), .blob(digester.digest(id))) }
+            let key = UserKey(org: org, user: user)
+            var seqs = unlistedEvents(key) + (eventSeqs[key] ?? [])
+            try userEventSeqs.query(.text(org), .text(user)) { seqs.append($0.int(0)) }
+            for seq in seqs {
+                try eventIDOfSeq.query(.integer(seq)) { row in try insertErasedEventID.run(.text(org), .blob(digester.digest(row.text(0)))) }
+                try deleteEventSeq.run(.integer(seq))
+            }
             for statement in eraseStatements { try statement.run(.text(org), .text(user)) }
+            eventSeqs[key] = nil
             erased = true
         case .probe:
             try probe.run()

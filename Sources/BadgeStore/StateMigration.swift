@@ -24,7 +24,12 @@ enum StateMigration {
         }
         do {
             let writer = try SQLiteWriter(db)
-            try writer.apply(writes, users: users)
+            try writer.apply(writes)
+            let last = writer.eventSequence
+            try writer.writeStates(users.map { key, state in
+                (key, DirtyUsers.Entry(state: state, firstSeq: 0, lastSeq: last, eventSeqs: writer.eventSeqs[key] ?? [],
+                                       since: 0, position: 0, bytes: 0))
+            }, replayFrom: last)
         }
         try db.execute("DROP TABLE events; DROP TABLE event_batches; DROP TABLE award_log; DROP TABLE awards_seen")
     }
