@@ -36,6 +36,7 @@ final class GroupCommitter: @unchecked Sendable {
     private let dirty: DirtyUsers
     private let catalog: Catalog
     private let erasedEvents: ErasedEventIDs
+    private var recentIDs = RecentEventIDs(through: 0)
     private var replayFrom: Int64 = 0
     /// What readers see of committed states not yet written as rows.
     let published: PublishedStates
@@ -140,7 +141,8 @@ final class GroupCommitter: @unchecked Sendable {
             try writer.begin.run()
             do {
                 let plan = ScopePlan(batch.map(\.scope))
-                var s = try loader.load(plan, held: HeldStates(dirty: dirty, cache: cache), erased: erasedEvents.contains)
+                var s = try loader.load(plan, held: HeldStates(dirty: dirty, cache: cache),
+                                        known: { [recentIDs, erasedEvents] in try recentIDs.contains($0) || erasedEvents.contains($0) })
                 let before = s.users
                 let versionBefore = s.catalogVersion
                 var writes: [LedgerWrite] = []
@@ -159,8 +161,12 @@ final class GroupCommitter: @unchecked Sendable {
                                          lastSeq: writer.eventSequence, now: DirtyUsers.monotonicMilliseconds(), flushAll: flushAll)
                 let movesReplayPoint = staged.replayFrom != replayFrom
                 if !staged.written.isEmpty || movesReplayPoint { try writer.writeStates(staged.written, replayFrom: staged.replayFrom) }
+                let newIDs = writer.newEvents
+                let erasedIDs = Set(writer.erasedEvents)
+                let listed = recentIDs.due(all: flushAll, lastSeq: writer.eventSequence, adding: newIDs, excluding: erasedIDs)
+                if let listed { try writer.listIDs(listed.ids, through: listed.through) }
                 // A batch that changed nothing (duplicates, reads of due sessions) has nothing to sync.
-                if writes.isEmpty && staged.changed.isEmpty && staged.written.isEmpty && !movesReplayPoint {
+                if writes.isEmpty && staged.changed.isEmpty && staged.written.isEmpty && !movesReplayPoint && listed == nil {
                     try writer.rollback.run()
                 } else {
                     try writer.commit.run()
@@ -170,6 +176,9 @@ final class GroupCommitter: @unchecked Sendable {
                 }
                 // Durable now: memory follows.
                 replayFrom = staged.replayFrom
+                recentIDs.remove(Array(erasedIDs))
+                for event in newIDs where !erasedIDs.contains(event.key) { recentIDs.add(event.key, seq: event.seq) }
+                if let listed { recentIDs.written(through: listed.through) }
                 dirty.apply(staged)
                 published.publish(staged, now: DirtyUsers.monotonicMilliseconds())
                 for key in erased { cache.remove(key) }
@@ -207,13 +216,19 @@ final class GroupCommitter: @unchecked Sendable {
     /// whose time passed are left to the sweeper, as they were.
     private func replay(_ db: SQLiteDatabase, evaluator: Evaluator) throws {
         try db.prepare("SELECT value FROM store_meta WHERE name = 'replay_from'").query { replayFrom = $0.int(0) }
+        var idsThrough: Int64 = 0
+        try db.prepare("SELECT value FROM store_meta WHERE name = 'ids_through'").query { idsThrough = $0.int(0) }
+        recentIDs = RecentEventIDs(through: idsThrough)
         var users: [UserKey: DirtyUsers.Entry] = [:]
         let noAwards = Organization(id: "", tier: .free, badgesEnabled: false)
         try db.execute("BEGIN IMMEDIATE")
         do {
-            try db.prepare("SELECT seq, \(SQLiteLoader.eventColumns) FROM activity WHERE seq > ? ORDER BY seq").query(.integer(replayFrom)) { row in
+            let from = min(replayFrom, idsThrough)
+            try db.prepare("SELECT seq, \(SQLiteLoader.eventColumns) FROM activity WHERE seq > ? ORDER BY seq").query(.integer(from)) { row in
                 let seq = row.int(0)
                 guard let (event, recordedAt) = SQLiteLoader.event(row, from: 1) else { return }
+                if seq > idsThrough { recentIDs.add(EventKey(org: event.organizationID, eventID: event.eventID), seq: seq) }
+                guard seq > replayFrom else { return }
                 let key = UserKey(org: event.organizationID, user: event.userID)
                 if users[key] == nil {
                     let applied = try loader.appliedSequence(key)

@@ -63,8 +63,8 @@ enum Migrations {
         CREATE TABLE event_batches (seq INTEGER PRIMARY KEY, events BLOB NOT NULL);
         """,
         // 5: state on disk, read per call through a cache, instead of all of it in memory and
-        // the log replayed at start. Events are appended to `activity` (their ids indexed:
-        // the duplicate check); each user's counters, sessions and features are a snapshot
+        // the log replayed at start. Events are appended to `activity`, their ids listed in
+        // `activity_ids` in chunks (`RecentEventIDs`, for the duplicate check); each user's counters, sessions and features are a snapshot
         // in `user_states`, written behind the events (see `DirtyUsers`) with the last event
         // it reflects, and `activity_by_user` lists a user's events once their state is
         // written; awards are a row each; report counts are kept as they change.
@@ -84,7 +84,8 @@ enum Migrations {
             seq INTEGER PRIMARY KEY, org_id TEXT NOT NULL, event_id TEXT NOT NULL, user_id TEXT NOT NULL, kind INTEGER NOT NULL,
             occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL, session_id TEXT, role TEXT, program_id TEXT,
             scheduled_end INTEGER, feature TEXT);
-        CREATE UNIQUE INDEX activity_ids ON activity (org_id, event_id);
+        CREATE TABLE activity_ids (
+            org_id TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY (org_id, event_id)) WITHOUT ROWID;
         CREATE TABLE activity_by_user (
             org_id TEXT NOT NULL, user_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (org_id, user_id, seq)) WITHOUT ROWID;
         CREATE TABLE erased_event_ids (org_id TEXT NOT NULL, digest BLOB NOT NULL, PRIMARY KEY (org_id, digest)) WITHOUT ROWID;

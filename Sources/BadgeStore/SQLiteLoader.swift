@@ -37,7 +37,7 @@ final class SQLiteLoader {
         appliedSeq = try db.prepare("SELECT applied_seq FROM user_states WHERE org_id = ? AND user_id = ?")
         organizationAwards = try db.prepare("SELECT \(Self.awardColumns), user_id FROM user_awards WHERE org_id = ?")
         dueUsers = try db.prepare("SELECT org_id, user_id FROM user_states WHERE next_due <= ? ORDER BY next_due LIMIT 10000")
-        eventExists = try db.prepare("SELECT 1 FROM activity WHERE org_id = ? AND event_id = ?")
+        eventExists = try db.prepare("SELECT 1 FROM activity_ids WHERE org_id = ? AND event_id = ?")
         registrations = try db.prepare("""
             SELECT program_id, role, display_name FROM participants WHERE org_id = ? AND user_id = ? ORDER BY program_id, role
             """)
@@ -53,10 +53,11 @@ final class SQLiteLoader {
         shareLink = try db.prepare("SELECT org_id, user_id, badge_id, created_at, revoked FROM share_links WHERE token = ?")
     }
 
-    /// The state a plan names. `erased` answers whether an event id was erased with its user
-    /// (kept as a keyed hash); `held` gives states newer than their rows, or already read.
+    /// The state a plan names. `known` answers whether an event id is known other than by its
+    /// row in `activity_ids` (not yet listed, or erased with its user and kept as a keyed
+    /// hash); `held` gives states newer than their rows, or already read.
     func load(_ originalPlan: ScopePlan, held: (any UserStateSource)? = nil,
-              erased: (EventKey) throws -> Bool = { _ in false }) throws -> LedgerState {
+              known: (EventKey) throws -> Bool = { _ in false }) throws -> LedgerState {
         var plan = originalPlan
         var s = LedgerState()
         if let version = plan.catalogVersion {
@@ -103,9 +104,9 @@ final class SQLiteLoader {
         }
         for key in plan.detailedUsers { try loadDetails(key, &s) }
         for key in plan.events {
-            var found = false
-            try eventExists.query(.text(key.org), .text(key.eventID)) { _ in found = true }
-            if try found || erased(key) { _ = s.eventIDs.insert(key) }
+            var found = try known(key)
+            if !found { try eventExists.query(.text(key.org), .text(key.eventID)) { _ in found = true } }
+            if found { _ = s.eventIDs.insert(key) }
         }
         for (key, user) in s.users {
             if let end = user.earliestScheduledEnd { s.dueSessions.push(end, key) }

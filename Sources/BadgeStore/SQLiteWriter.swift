@@ -11,8 +11,11 @@ final class SQLiteWriter {
     private let insertEvent: SQLiteStatement
     /// The `seq` of the last event stored: events keep the order they were recorded in.
     private(set) var eventSequence: Int64
-    /// The numbers the last `apply` gave each user's events.
+    /// The numbers the last `apply` gave each user's events, and each event.
     private(set) var eventSeqs: [UserKey: [Int64]] = [:]
+    private(set) var newEvents: [(seq: Int64, key: EventKey)] = []
+    /// Ids of the events the last `apply` erased.
+    private(set) var erasedEvents: [EventKey] = []
     /// Events of a user not yet listed in `activity_by_user` (the committer's dirty users).
     var unlistedEvents: (UserKey) -> [Int64] = { _ in [] }
     private let listEvent: SQLiteStatement
@@ -36,6 +39,9 @@ final class SQLiteWriter {
     private let userEventSeqs: SQLiteStatement
     private let eventIDOfSeq: SQLiteStatement
     private let deleteEventSeq: SQLiteStatement
+    private let deleteListedID: SQLiteStatement
+    private let listID: SQLiteStatement
+    private let saveIDsThrough: SQLiteStatement
     private let insertErasedEventID: SQLiteStatement
     private let eraseStatements: [SQLiteStatement]
     /// Whether the last `apply` erased a user.
@@ -59,6 +65,9 @@ final class SQLiteWriter {
         userEventSeqs = try db.prepare("SELECT seq FROM activity_by_user WHERE org_id = ? AND user_id = ?")
         eventIDOfSeq = try db.prepare("SELECT event_id FROM activity WHERE seq = ?")
         deleteEventSeq = try db.prepare("DELETE FROM activity WHERE seq = ?")
+        deleteListedID = try db.prepare("DELETE FROM activity_ids WHERE org_id = ? AND event_id = ?")
+        listID = try db.prepare("INSERT OR IGNORE INTO activity_ids (org_id, event_id) VALUES (?, ?)")
+        saveIDsThrough = try db.prepare("INSERT OR REPLACE INTO store_meta (name, value) VALUES ('ids_through', ?)")
         // Numbering resumes after the newest stored event (the rowid's maximum: one lookup).
         var newest: Int64 = 0
         try db.prepare("SELECT coalesce(max(seq), 0) FROM activity").query { newest = $0.int(0) }
@@ -116,6 +125,8 @@ final class SQLiteWriter {
         let sequenceBefore = eventSequence
         erased = false
         eventSeqs.removeAll(keepingCapacity: true)
+        newEvents.removeAll(keepingCapacity: true)
+        erasedEvents.removeAll()
         do {
             for write in writes { try apply(write) }
         } catch {
@@ -134,11 +145,18 @@ final class SQLiteWriter {
         try saveReplayPoint.run(.integer(replayFrom))
     }
 
+    /// Lists event ids in `activity_ids`: every id of an event up to `through` is then there.
+    func listIDs(_ ids: [EventKey], through: Int64) throws {
+        for key in ids { try listID.run(.text(key.org), .text(key.eventID)) }
+        try saveIDsThrough.run(.integer(through))
+    }
+
     private func apply(_ write: LedgerWrite) throws {
         switch write {
         case .event(let e, let recordedAt):
             eventSequence += 1
             eventSeqs[UserKey(org: e.organizationID, user: e.userID), default: []].append(eventSequence)
+            newEvents.append((eventSequence, EventKey(org: e.organizationID, eventID: e.eventID)))
             let c = EventColumns(e.kind)
             try insertEvent.run(.text(e.organizationID), .text(e.eventID), .integer(eventSequence), .text(e.userID), .integer(c.code.rawValue),
                                 .integer(e.occurredAt.milliseconds), .integer(recordedAt.milliseconds), optional(c.session), optional(c.role),
@@ -183,7 +201,12 @@ final class SQLiteWriter {
             var seqs = unlistedEvents(key) + (eventSeqs[key] ?? [])
             try userEventSeqs.query(.text(org), .text(user)) { seqs.append($0.int(0)) }
             for seq in seqs {
-                try eventIDOfSeq.query(.integer(seq)) { row in try insertErasedEventID.run(.text(org), .blob(digester.digest(row.text(0)))) }
+                try eventIDOfSeq.query(.integer(seq)) { row in
+                    let id = row.text(0)
+                    try insertErasedEventID.run(.text(org), .blob(digester.digest(id)))
+                    try deleteListedID.run(.text(org), .text(id))
+                    erasedEvents.append(EventKey(org: org, eventID: id))
+                }
                 try deleteEventSeq.run(.integer(seq))
             }
             for statement in eraseStatements { try statement.run(.text(org), .text(user)) }

@@ -30,6 +30,7 @@ enum StateMigration {
                 (key, DirtyUsers.Entry(state: state, firstSeq: 0, lastSeq: last, eventSeqs: writer.eventSeqs[key] ?? [],
                                        since: 0, position: 0, bytes: 0))
             }, replayFrom: last)
+            try writer.listIDs(writer.newEvents.map(\.key), through: last)
         }
         try db.execute("DROP TABLE events; DROP TABLE event_batches; DROP TABLE award_log; DROP TABLE awards_seen")
     }
