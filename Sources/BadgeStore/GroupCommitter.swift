@@ -143,7 +143,7 @@ final class GroupCommitter: @unchecked Sendable {
                 let plan = ScopePlan(batch.map(\.scope))
                 var s = try loader.load(plan, held: HeldStates(dirty: dirty, cache: cache),
                                         known: { [recentIDs, erasedEvents] in try recentIDs.contains($0) || erasedEvents.contains($0) })
-                let before = s.users
+                s.users.startTracking()
                 let versionBefore = s.catalogVersion
                 var writes: [LedgerWrite] = []
                 for queued in batch {
@@ -152,7 +152,7 @@ final class GroupCommitter: @unchecked Sendable {
                     answers.append(result.answer)
                 }
                 applied = true
-                let changed = StateChanges(before: before, after: s, catalog: catalog, catalogVersionBefore: versionBefore, sorted: false)
+                let changed = StateChanges(after: s, catalog: catalog, catalogVersionBefore: versionBefore, sorted: false)
                 writes += changed.countWrites
                 var erased = changed.erasedUsers
                 for case .eraseUser(let org, let user) in writes { erased.append(UserKey(org: org, user: user)) }
@@ -186,7 +186,7 @@ final class GroupCommitter: @unchecked Sendable {
                 // Users read from their rows and left unchanged: the cache may keep them. Only
                 // users named one by one: an organization read whole would push out those in use.
                 for key in plan.users.union(plan.detailedUsers) where dirty.entries[key] == nil {
-                    if let state = s.users[key], before[key] == state { cache.put(key, state) }
+                    if let state = s.users[key], s.users.originals[key] == nil { cache.put(key, state) }
                 }
                 if writer.erased {
                     erasedEvents.noteErasure()

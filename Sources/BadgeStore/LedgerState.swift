@@ -63,7 +63,7 @@ struct LedgerState: Sendable {
     var organizations: [BytewiseKey: Organization] = [:]
     /// By organization, then user.
     var participants: [BytewiseKey: [BytewiseKey: [Participant]]] = [:]
-    var users: [UserKey: UserState] = [:]
+    var users = TrackedUsers()
     var eventIDs = EventKeySet()
     var certificates: [BytewiseKey: Certificate] = [:]
     var certificatesByUser: [UserKey: [String]] = [:]

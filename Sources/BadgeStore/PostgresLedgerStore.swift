@@ -137,7 +137,7 @@ final class PostgresLedgerStore: LedgerStore {
         do {
             let plan = ScopePlan(batch.map(\.scope))
             var state = try PostgresLoader(db: db, lock: writes, digester: digester).load(plan)
-            let before = state.users
+            state.users.startTracking()
             let versionBefore = state.catalogVersion
             var rows: [LedgerWrite] = []
             var results: [Result<Void, any Error>] = []
@@ -150,7 +150,7 @@ final class PostgresLedgerStore: LedgerStore {
                 }
             }
             if writes {
-                let changed = StateChanges(before: before, after: state, catalog: evaluator.catalog, catalogVersionBefore: versionBefore)
+                let changed = StateChanges(after: state, catalog: evaluator.catalog, catalogVersionBefore: versionBefore)
                 let writer = PostgresWriter(db: db, digester: digester)
                 try writer.write(rows + changed.countWrites, users: changed.users)
                 // The rows made to lock users whose events were all duplicates hold nothing:

@@ -42,7 +42,7 @@ struct PostgresReportReads: ReportReads {
         guard !keys.isEmpty else { return [:] }
         var plan = ScopePlan([])
         plan.users = Set(keys)
-        return try PostgresLoader(db: db, lock: false).load(plan).users
+        return try PostgresLoader(db: db, lock: false).load(plan).users.states
     }
 
     func registrations(_ key: UserKey) throws -> [Participant] {

@@ -11,21 +11,23 @@ struct StateChanges {
     var countWrites: [LedgerWrite] = []
 
     /// `sorted`: users in key order (PostgreSQL locks rows in that order; SQLite needs none).
-    init(before: [UserKey: UserState], after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int, sorted: Bool = true) {
+    /// `s`'s users tracked since the batch's state was loaded (see `TrackedUsers`).
+    /// `sorted`: users in key order (PostgreSQL locks rows in that order; SQLite needs none).
+    init(after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int, sorted: Bool = true) {
         // A new catalog (thresholds, badges) changes what every count means: counted again
         // from every user, all of whom a backfill loads.
         let recount = s.catalogVersion > catalogVersionBefore && catalogVersionBefore > 0
-        if recount { countWrites.append(.resetBadgeCounts) }
-        for (key, state) in s.users where recount || before[key] != state {
-            users.append((key, state))
-            countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: recount ? nil : before[key], after: state)
+        if recount {
+            countWrites.append(.resetBadgeCounts)
+            for (key, state) in s.users { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: nil, after: state) }
         }
-        for (key, state) in before where s.users[key] == nil {
-            erasedUsers.append(key)
-            if !recount { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: state, after: nil) }
+        for (key, original) in s.users.originals {
+            let state = s.users[key]
+            guard state != original else { continue }
+            if let state { users.append((key, state)) } else { erasedUsers.append(key) }
+            if !recount { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: original, after: state) }
         }
         if sorted { users.sort { $0.0 < $1.0 } }
-        if recount { users.removeAll { before[$0.0] == $0.1 } }
         countWrites = Self.summed(countWrites)
     }
 
