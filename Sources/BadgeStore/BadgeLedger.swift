@@ -1,4 +1,5 @@
 import Badges
+import Synchronization
 
 /// What recording one event did.
 public struct RecordOutcome: Sendable, Hashable {
@@ -17,6 +18,8 @@ public struct LedgerOptions: Sendable {
     public var maxBatch = 20_000
     /// SQLite: memory for caches (users' states, SQLite's pages); the rest of the state stays on disk.
     public var cacheBytes = 256 << 20
+    /// Users per commit when an organization's badges are switched on (`backfill`).
+    public var backfillPageSize = 500
     /// PostgreSQL: connections in the pool, each committing one batch at a time.
     public var postgresConnections = 4
     /// Where store failures are reported (commits failing and recovering, PostgreSQL errors
@@ -36,19 +39,24 @@ public final class BadgeLedger: Sendable {
     let evaluator: Evaluator
     let clock: any BadgeClock
     let store: any LedgerStore
+    let backfillPageSize: Int
+    /// Organizations being backfilled in this process.
+    let backfills = ClaimSet()
 
     /// Opens (creating if needed) the SQLite store at `path`, migrates it, loads it, and
     /// applies the catalog: a new catalog version backfills the badges users already qualify for.
     public convenience init(path: String, catalog: Catalog, clock: any BadgeClock = SystemClock(), options: LedgerOptions = LedgerOptions()) throws {
         let evaluator = Evaluator(catalog: catalog)
-        try self.init(store: SQLiteLedgerStore(path: path, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock)
+        try self.init(store: SQLiteLedgerStore(path: path, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock,
+                      backfillPageSize: options.backfillPageSize)
     }
 
     /// Opens the store `location` names: a `postgres://` or `postgresql://` URL, else a SQLite file path.
     public convenience init(location: String, catalog: Catalog, clock: any BadgeClock = SystemClock(), options: LedgerOptions = LedgerOptions()) throws {
         if Self.isPostgresURL(location) {
             let evaluator = Evaluator(catalog: catalog)
-            try self.init(store: PostgresLedgerStore(url: location, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock)
+            try self.init(store: PostgresLedgerStore(url: location, evaluator: evaluator, options: options), evaluator: evaluator, clock: clock,
+                          backfillPageSize: options.backfillPageSize)
         } else {
             try self.init(path: location, catalog: catalog, clock: clock, options: options)
         }
@@ -59,7 +67,8 @@ public final class BadgeLedger: Sendable {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
-    init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock) throws {
+    init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock, backfillPageSize: Int = 500) throws {
+        self.backfillPageSize = max(backfillPageSize, 1)
         self.catalog = evaluator.catalog
         self.evaluator = evaluator
         self.clock = clock
@@ -211,4 +220,12 @@ public final class BadgeLedger: Sendable {
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
         try await store.read(scope, body)
     }
+}
+
+/// Names claimed by one task at a time.
+final class ClaimSet: Sendable {
+    private let names = Mutex<Set<BytewiseKey>>([])
+
+    func claim(_ name: String) -> Bool { names.withLock { $0.insert(BytewiseKey(name)).inserted } }
+    func release(_ name: String) { _ = names.withLock { $0.remove(BytewiseKey(name)) } }
 }

@@ -74,6 +74,9 @@ struct LedgerState: Sendable {
     var dueSessions = DueHeap()
     /// The newest catalog version applied to the store (0: none yet).
     var catalogVersion = 0
+    /// For `.organizationPage`, per organization: where the page loaded starts, its users
+    /// in id order, and whether more follow.
+    var pages: [BytewiseKey: UserPage] = [:]
 
     func organization(_ id: String) -> Organization {
         organizations[BytewiseKey(id)] ?? Organization(id: id)
@@ -90,4 +93,11 @@ struct LedgerState: Sendable {
     func displayName(of key: UserKey) -> String {
         registrations(of: key).first { !$0.displayName.isEmpty }?.displayName ?? key.user
     }
+}
+
+/// A page of an organization's users, loaded for work done a page at a time.
+struct UserPage: Sendable {
+    var after: String
+    var users: [UserKey]
+    var more: Bool
 }

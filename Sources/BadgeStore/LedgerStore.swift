@@ -24,6 +24,9 @@ enum LedgerScope: Sendable {
     case catalog(version: Int)
     /// One organization's settings alone.
     case organizationSettings(String)
+    /// An organization's settings and up to `limit` of its users after `after` (in id order),
+    /// for work done a page at a time (see `LedgerState.page`).
+    case organizationPage(org: String, after: String, limit: Int)
     /// Nothing: a report reads through `ReportReads` instead.
     case reports
 
@@ -39,6 +42,7 @@ enum LedgerScope: Sendable {
         case .digests: return "digests"
         case .catalog(let version): return "catalog version \(version)"
         case .organizationSettings(let id): return "the settings of organization '\(id)'"
+        case .organizationPage(let org, _, _): return "a page of organization '\(org)'"
         case .reports: return "a report"
         }
     }
@@ -78,6 +82,8 @@ protocol ReportReads {
     /// Stored states (with awards) of those users that have one.
     func states(_ keys: [UserKey]) throws -> [UserKey: UserState]
     func registrations(_ key: UserKey) throws -> [Participant]
+    /// Organizations whose badges were switched on and whose users are not all backfilled yet.
+    func pendingBackfills() throws -> [(org: String, after: String)]
 
     // For ExportUser: everything stored about one user.
     /// The user's state, registrations, certificates and digest subscription.

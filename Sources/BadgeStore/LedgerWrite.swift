@@ -19,6 +19,9 @@ enum LedgerWrite: Sendable {
     case resetBadgeCounts
     /// Adds to the count of users registered in a program and role ("" for any).
     case roleCount(org: String, program: String, role: String, users: Int)
+    /// Where an organization's backfill (badges switched on) has come to: past `after`;
+    /// nil when done.
+    case backfill(org: String, after: String?)
     /// Deletes every row of a user (DeleteUser), keeping their event ids as keyed hashes.
     case eraseUser(org: String, user: String)
     /// Changes nothing, but writes a page as any change would: a commit of it shows whether

@@ -96,6 +96,7 @@ enum Migrations {
             org_id TEXT NOT NULL, program_id TEXT NOT NULL, role TEXT NOT NULL, users INTEGER NOT NULL,
             PRIMARY KEY (org_id, program_id, role)) WITHOUT ROWID;
         CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE org_backfills (org_id TEXT PRIMARY KEY, after_user TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
         CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);
         CREATE INDEX certificates_by_user ON certificates (org_id, user_id);

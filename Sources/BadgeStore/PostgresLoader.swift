@@ -32,6 +32,13 @@ struct PostgresLoader {
             let due = try db.query("SELECT org_id, user_id FROM user_states WHERE next_due <= $1 ORDER BY next_due LIMIT 10000", [String(dueBy.milliseconds)])
             for row in 0..<due.count { plan.users.insert(UserKey(org: due.text(row, 0), user: due.text(row, 1))) }
         }
+        for (org, page) in plan.pages {
+            let rows = try db.query("SELECT user_id FROM user_states WHERE org_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3",
+                                    [org.string, page.after, String(page.limit)])
+            let users = (0..<rows.count).map { UserKey(org: org.string, user: rows.text($0, 0)) }
+            s.pages[org] = UserPage(after: page.after, users: users, more: users.count == page.limit)
+            plan.users.formUnion(users)
+        }
         plan.users.formUnion(plan.detailedUsers)
         plan.organizations.formUnion(plan.users.map { BytewiseKey($0.org) })
         plan.organizations.formUnion(plan.wholeOrganizations)

@@ -60,6 +60,7 @@ enum PostgresMigrations {
             PRIMARY KEY (org_id, program_id, role));
         CREATE TABLE erased_event_ids (org_id TEXT NOT NULL, digest BYTEA NOT NULL, PRIMARY KEY (org_id, digest));
         CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BYTEA NOT NULL);
+        CREATE TABLE org_backfills (org_id TEXT PRIMARY KEY, after_user TEXT NOT NULL);
         CREATE INDEX awards_by_badge ON awards (org_id, badge_id, user_id);
         CREATE INDEX participants_by_role ON participants (org_id, role, user_id);
         CREATE INDEX participants_by_program ON participants (org_id, program_id, user_id);

@@ -80,4 +80,9 @@ struct PostgresReportReads: ReportReads {
             """, [key.org, key.user])
         return (0..<rows.count).map { PostgresLoader.outboxEntry(rows, $0) }
     }
+
+    func pendingBackfills() throws -> [(org: String, after: String)] {
+        let rows = try db.query("SELECT org_id, after_user FROM org_backfills ORDER BY org_id")
+        return (0..<rows.count).map { (rows.text($0, 0), rows.text($0, 1)) }
+    }
 }

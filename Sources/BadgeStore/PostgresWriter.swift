@@ -116,6 +116,14 @@ struct PostgresWriter {
                 INSERT INTO role_counts (org_id, program_id, role, users) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (org_id, program_id, role) DO UPDATE SET users = role_counts.users + excluded.users
                 """, [org, program, role, String(users)])
+        case .backfill(let org, let after):
+            if let after {
+                try db.query("""
+                    INSERT INTO org_backfills (org_id, after_user) VALUES ($1, $2) ON CONFLICT (org_id) DO UPDATE SET after_user = excluded.after_user
+                    """, [org, after])
+            } else {
+                try db.query("DELETE FROM org_backfills WHERE org_id = $1", [org])
+            }
         case .eraseUser(let org, let user):
             guard let digester else { throw PostgresError(sqlState: "", message: "erasing a user needs the store's digest key") }
             let ids = try db.query("SELECT event_id FROM events WHERE org_id = $1 AND user_id = $2", [org, user])

@@ -12,6 +12,7 @@ final class SQLiteLoader {
     private let userAwards: SQLiteStatement
     private let organizationStates: SQLiteStatement
     private let appliedSeq: SQLiteStatement
+    private let pageUsers: SQLiteStatement
     private let organizationAwards: SQLiteStatement
     private let dueUsers: SQLiteStatement
     private let eventExists: SQLiteStatement
@@ -34,6 +35,7 @@ final class SQLiteLoader {
         userState = try db.prepare("SELECT state FROM user_states WHERE org_id = ? AND user_id = ?")
         userAwards = try db.prepare("SELECT \(Self.awardColumns) FROM user_awards WHERE org_id = ? AND user_id = ?")
         organizationStates = try db.prepare("SELECT user_id, state FROM user_states WHERE org_id = ?")
+        pageUsers = try db.prepare("SELECT user_id FROM user_states WHERE org_id = ? AND user_id > ? ORDER BY user_id LIMIT ?")
         appliedSeq = try db.prepare("SELECT applied_seq FROM user_states WHERE org_id = ? AND user_id = ?")
         organizationAwards = try db.prepare("SELECT \(Self.awardColumns), user_id FROM user_awards WHERE org_id = ?")
         dueUsers = try db.prepare("SELECT org_id, user_id FROM user_states WHERE next_due <= ? ORDER BY next_due LIMIT 10000")
@@ -79,6 +81,20 @@ final class SQLiteLoader {
         if let dueBy = plan.dueBy {
             try dueUsers.query(.integer(dueBy.milliseconds)) { plan.users.insert(UserKey(org: $0.text(0), user: $0.text(1))) }
             plan.users.formUnion(held?.due(by: dueBy) ?? [])
+        }
+        for (org, page) in plan.pages {
+            var ids: [String] = []
+            try pageUsers.query(.text(org.string), .text(page.after), .integer(Int64(page.limit))) { ids.append($0.text(0)) }
+            let more = ids.count == page.limit
+            // Users whose state is held but has no row yet belong to the page too.
+            let bound = more ? ids.last : nil
+            for key in (held?.states(in: org) ?? [:]).keys
+            where page.after.bytewiseLess(than: key.user) && bound.map({ !$0.bytewiseLess(than: key.user) }) ?? true {
+                ids.append(key.user)
+            }
+            let users = Set(ids.map { BytewiseKey($0) }).sorted().map { UserKey(org: org.string, user: $0.string) }
+            s.pages[org] = UserPage(after: page.after, users: users, more: more)
+            plan.users.formUnion(users)
         }
         plan.users.formUnion(plan.detailedUsers)
         plan.organizations.formUnion(plan.users.map { BytewiseKey($0.org) })

@@ -16,6 +16,7 @@ final class SQLiteReportReads: ReportReads {
     private let userEvents: SQLiteStatement
     private let userLinks: SQLiteStatement
     private let userOutbox: SQLiteStatement
+    private let backfills: SQLiteStatement
 
     init(_ db: SQLiteDatabase, loader: SQLiteLoader, published: PublishedStates) throws {
         self.loader = loader
@@ -42,6 +43,7 @@ final class SQLiteReportReads: ReportReads {
             """)
         userLinks = try db.prepare("SELECT token, badge_id, created_at, revoked FROM share_links WHERE org_id = ? AND user_id = ? ORDER BY created_at, token")
         userOutbox = try db.prepare("SELECT \(SQLiteLoader.outboxColumns) FROM digest_outbox WHERE org_id = ? AND user_id = ? ORDER BY due_at")
+        backfills = try db.prepare("SELECT org_id, after_user FROM org_backfills ORDER BY org_id")
         registrationRows = try db.prepare("""
             SELECT program_id, role, display_name FROM participants WHERE org_id = ? AND user_id = ? ORDER BY program_id, role
             """)
@@ -123,5 +125,11 @@ final class SQLiteReportReads: ReportReads {
         var entries: [OutboxEntry] = []
         try userOutbox.query(.text(key.org), .text(key.user)) { entries.append(SQLiteLoader.outboxEntry($0)) }
         return entries
+    }
+
+    func pendingBackfills() throws -> [(org: String, after: String)] {
+        var pending: [(org: String, after: String)] = []
+        try backfills.query { pending.append(($0.text(0), $0.text(1))) }
+        return pending
     }
 }

@@ -41,6 +41,8 @@ final class SQLiteWriter {
     private let deleteEventSeq: SQLiteStatement
     private let deleteListedID: SQLiteStatement
     private let listID: SQLiteStatement
+    private let saveBackfill: SQLiteStatement
+    private let endBackfill: SQLiteStatement
     private let saveIDsThrough: SQLiteStatement
     private let insertErasedEventID: SQLiteStatement
     private let eraseStatements: [SQLiteStatement]
@@ -66,6 +68,8 @@ final class SQLiteWriter {
         eventIDOfSeq = try db.prepare("SELECT event_id FROM activity WHERE seq = ?")
         deleteEventSeq = try db.prepare("DELETE FROM activity WHERE seq = ?")
         deleteListedID = try db.prepare("DELETE FROM activity_ids WHERE org_id = ? AND event_id = ?")
+        saveBackfill = try db.prepare("INSERT OR REPLACE INTO org_backfills (org_id, after_user) VALUES (?, ?)")
+        endBackfill = try db.prepare("DELETE FROM org_backfills WHERE org_id = ?")
         listID = try db.prepare("INSERT OR IGNORE INTO activity_ids (org_id, event_id) VALUES (?, ?)")
         saveIDsThrough = try db.prepare("INSERT OR REPLACE INTO store_meta (name, value) VALUES ('ids_through', ?)")
         // Numbering resumes after the newest stored event (the rowid's maximum: one lookup).
@@ -196,6 +200,8 @@ final class SQLiteWriter {
                                  .integer(e.nextAttemptAt.milliseconds), e.sentAt.map { .integer($0.milliseconds) } ?? .null, .text(e.lastError))
         case .catalogVersion(let version, let ids, let appliedAt):
             try insertCatalogVersion.run(.integer(Int64(version)), .text(ids.joined(separator: ",")), .integer(appliedAt.milliseconds))
+        case .backfill(let org, let after):
+            if let after { try saveBackfill.run(.text(org), .text(after)) } else { try endBackfill.run(.text(org)) }
         case .eraseUser(let org, let user):
             let key = UserKey(org: org, user: user)
             var seqs = unlistedEvents(key) + (eventSeqs[key] ?? [])

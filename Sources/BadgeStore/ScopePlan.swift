@@ -21,6 +21,8 @@ struct ScopePlan {
     var outboxSince: Instant?
     var wholeOutbox = false
     var catalogVersion: Int?
+    /// A page of an organization's users (per organization, the first named in the batch).
+    var pages: [BytewiseKey: (after: String, limit: Int)] = [:]
 
     init(_ scopes: [LedgerScope]) {
         for scope in scopes {
@@ -38,6 +40,9 @@ struct ScopePlan {
                 if let since { outboxSince = min(outboxSince ?? since, since) } else { wholeOutbox = true }
             case .catalog(let version): catalogVersion = version
             case .organizationSettings(let id): organizations.insert(BytewiseKey(id))
+            case .organizationPage(let org, let after, let limit):
+                organizations.insert(BytewiseKey(org))
+                if pages[BytewiseKey(org)] == nil { pages[BytewiseKey(org)] = (after, limit) }
             case .reports: break
             }
         }

@@ -30,6 +30,7 @@ struct Configuration {
     var maxConnections = ServerLimits().maxConnections
     var maxConnectionsPerPeer = ServerLimits().maxConnectionsPerPeer
     var maxTokenLifetime = TokenAuthority.defaultMaxLifetime
+    var cacheMegabytes = LedgerOptions().cacheBytes >> 20
 
     static let help = """
     badged: the badges service (gRPC over HTTP/2).
@@ -38,6 +39,8 @@ struct Configuration {
       --listen HOST:PORT       where to listen (BADGES_LISTEN; default 127.0.0.1:50051)
       --store PATH|URL         SQLite file, created if missing, or postgres://USER@HOST:PORT/DB
                                shared by several servers (BADGES_STORE; default badges.sqlite)
+      --cache-mb N             SQLite: memory for cached state, in MiB (BADGES_CACHE_MB; default 256);
+                               the rest stays on disk
       --store-connections N    PostgreSQL connections in the pool (BADGES_STORE_CONNECTIONS; default 4)
       --catalog PATH           catalog JSON (BADGES_CATALOG; default: the bundled catalog)
       --token-key-file PATH    HMAC key for bearer tokens, hex (BADGES_TOKEN_KEY_FILE;
@@ -80,6 +83,7 @@ struct Configuration {
             "store-connections": "BADGES_STORE_CONNECTIONS", "smtp-require-tls": "BADGES_SMTP_REQUIRE_TLS",
             "smtp-ca": "BADGES_SMTP_CA", "max-connections": "BADGES_MAX_CONNECTIONS",
             "max-connections-per-peer": "BADGES_MAX_CONNECTIONS_PER_PEER", "max-token-lifetime": "BADGES_MAX_TOKEN_LIFETIME",
+            "cache-mb": "BADGES_CACHE_MB",
         ]
         for (flag, variable) in names { if let v = environment[variable] { values[flag] = v } }
         var rest = arguments[...]
@@ -147,6 +151,10 @@ struct Configuration {
         if let n = values["max-token-lifetime"] {
             guard let value = Int64(n), value >= 60 else { throw Invalid(description: "--max-token-lifetime must be at least 60 seconds, got '\(n)'") }
             c.maxTokenLifetime = value
+        }
+        if let n = values["cache-mb"] {
+            guard let value = Int(n), (16...1_048_576).contains(value) else { throw Invalid(description: "--cache-mb must be 16 to 1048576, got '\(n)'") }
+            c.cacheMegabytes = value
         }
         if c.storeIsPostgres && c.tokenKey == nil && c.tokenKeyFile == nil {
             throw Invalid(description: "with a PostgreSQL store, give --token-key-file or --token-key: every server sharing the store must check tokens with the same key")

@@ -41,6 +41,7 @@ do {
     let key = try configuration.resolveTokenKey()
     var options = LedgerOptions()
     options.postgresConnections = configuration.storeConnections
+    options.cacheBytes = configuration.cacheMegabytes << 20
     options.log = StoreLog { message, fields in Log.error(message, fields) }
     ledger = try BadgeLedger(location: configuration.store, catalog: catalog, options: options)
     let tls = try configuration.tlsCertificate.map { try TLSContext.server(certificateFile: $0, keyFile: configuration.tlsKey!) }
@@ -91,6 +92,11 @@ let sweeper = repeating(everyMilliseconds: configuration.sweepIntervalMillisecon
     try await ledger.sweep()
 }
 
+// Backfills (an organization's badges switched on) that a stop cut short are finished here.
+let backfills = repeating(everyMilliseconds: 5000, failure: "backfill failed") {
+    try await ledger.resumeBackfills()
+}
+
 // E-mail digests, when a relay is configured: each due period queued once, sent with retries.
 let digests: Task<Void, Never>? = configuration.smtpRelay.map { relay in
     let mailer = SMTPMailer(relay: relay, from: configuration.smtpFrom, requireTLS: configuration.smtpRequireTLS, trustedCertificates: configuration.smtpCA)
@@ -122,9 +128,11 @@ while received == SIGHUP {
 Log.info("shutting down", ["signal": "\(received)", "calls_in_flight": "\(server.callsInFlight)"])
 await server.shutdown(grace: .milliseconds(Int(configuration.grace * 1000)))
 sweeper.cancel()
+backfills.cancel()
 digests?.cancel()
 // A round under way finishes before the store closes under it.
 await sweeper.value
+await backfills.value
 await digests?.value
 ledger.close()
 Log.info("stopped")

@@ -67,13 +67,16 @@ final class LedgerFixture {
     let location: String
     private var eventNumber = 0
 
-    init(store: StoreKind, catalog: Catalog? = nil) throws {
+    let options: LedgerOptions
+
+    init(store: StoreKind, catalog: Catalog? = nil, options: LedgerOptions = LedgerOptions()) throws {
         self.store = store
+        self.options = options
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.catalog = try catalog ?? CatalogLoader.bundled()
         location = try store.freshLocation(in: directory)
-        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock)
+        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock, options: options)
     }
 
     deinit {
@@ -86,7 +89,7 @@ final class LedgerFixture {
     func reopen(catalog: Catalog? = nil) throws {
         ledger.close()
         if let catalog { self.catalog = catalog }
-        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock)
+        ledger = try BadgeLedger(location: location, catalog: self.catalog, clock: clock, options: options)
     }
 
     /// The event log as stored, in order.
