@@ -15,7 +15,12 @@ included: otherwise the attacker's own work (its TCP handshakes and Python, on t
 cores) slows B whatever the server does, which a control run shows (`--shared-cores`, and
 the same attack aimed at a second badged: B's p99 rises alike).
 
+Tenant A also gets a big organization (--big-org-users, 200,000 by default: registered
+mentors with a session or a feedback each) and loops ListBadges and report pages over it,
+then switches its badges off and on (each switch on awards every user again, in pages).
+
     python3 noisy_neighbour.py --badged PATH --load PATH [--seconds 8] [--rate 3000] [--rounds 2] [--out DIR] [--shared-cores]
+                               [--big-org-users N]
     python3 noisy_neighbour.py attack NAME ADDRESS KEYFILE     (the attacker, run by the above)
 """
 import argparse
@@ -46,7 +51,10 @@ ATTACKS = {
     "bad-tokens": "no valid token: a new forged token on every call, 4 threads",
     "connection-churn": "stranger: 60 idle connections held, others opened and dropped",
     "slow-reader": "tenant A: 4 connections that never read their responses",
+    "big-org-reports": "tenant A: ListBadges and GetBadgeReport pages over its big organization, 4 threads",
+    "big-org-configure": "tenant A: its big organization's badges switched off and on (each on: a backfill of every user)",
 }
+BIG_ORG = "big"
 
 
 # The attacker
@@ -143,8 +151,71 @@ def attack(name, address, key_file):
             for client in clients:
                 client.close()
         forever(unread_responses)
+    elif name == "big-org-reports":
+        channel = grpc.insecure_channel(address)
+        reports = badges_pb2_grpc.ReportServiceStub(channel)
+        big = auth(mint(key, BIG_ORG, ["admin"], expires_in=3600))
+
+        def reports_loop():
+            reports.ListBadges(pb.ListBadgesRequest(organization_id=BIG_ORG), metadata=big, timeout=30)
+            token = ""
+            for _ in range(5):
+                page = reports.GetBadgeReport(pb.GetBadgeReportRequest(organization_id=BIG_ORG, badge_id="mentoring-mentor-1", page_size=1000,
+                                                                       page_token=token), metadata=big, timeout=30)
+                token = page.next_page_token
+                if not token:
+                    break
+        forever(reports_loop, threads=4)
+    elif name == "big-org-configure":
+        award = badges_pb2_grpc.AwardServiceStub(grpc.insecure_channel(address))
+        big = auth(mint(key, BIG_ORG, ["admin"], expires_in=3600))
+
+        def toggle():
+            for enabled in (False, True):
+                award.ConfigureOrganization(pb.ConfigureOrganizationRequest(organization_id=BIG_ORG, tier=pb.ENTERPRISE, badges_enabled=enabled),
+                                            metadata=big, timeout=600)
+        forever(toggle)
     else:
         raise SystemExit(f"unknown attack {name}")
+
+
+def populate_big_org(address, key_file, users):
+    """Tenant A's big organization: `users` users registered as mentors in one program, each
+    with a session booked and completed or a feedback received, recorded in batches."""
+    import grpc
+    from badged_fixture import auth, mint
+    from conftest import compile_proto
+    pb = compile_proto(ROOT / "Schema/proto/badges.proto", pathlib.Path(tempfile.mkdtemp()), grpc=True)
+    import badges_pb2_grpc
+    key = bytes.fromhex(pathlib.Path(key_file).read_text().strip())
+    md = auth(mint(key, BIG_ORG, ["admin"], expires_in=36000))
+    channels = [grpc.insecure_channel(address) for _ in range(8)]
+    award = [badges_pb2_grpc.AwardServiceStub(c) for c in channels]
+    award[0].ConfigureOrganization(pb.ConfigureOrganizationRequest(organization_id=BIG_ORG, tier=pb.ENTERPRISE, badges_enabled=True), metadata=md)
+    started = time.monotonic()
+    end = pb.Timestamp(seconds=int(time.time()) + 3600)
+    for first in range(0, users, 1000):
+        events = []
+        for n in range(first, min(first + 1000, users)):
+            user = f"u{n:07d}"
+            if n % 2:
+                events += [pb.ActivityEvent(organization_id=BIG_ORG, event_id=f"{user}-s", user_id=user,
+                                            session_scheduled=pb.SessionScheduled(session_id=f"{user}-s", role="mentor", program_id="p1", scheduled_end=end)),
+                           pb.ActivityEvent(organization_id=BIG_ORG, event_id=f"{user}-c", user_id=user,
+                                            session_completed=pb.SessionCompleted(session_id=f"{user}-s"))]
+            else:
+                events.append(pb.ActivityEvent(organization_id=BIG_ORG, event_id=f"{user}-f", user_id=user, feedback_received=pb.FeedbackReceived()))
+        for chunk in range(0, len(events), 1000):
+            award[0].RecordActivities(pb.RecordActivitiesRequest(events=events[chunk:chunk + 1000]), metadata=md, timeout=120)
+        futures = [award[n % 8].RegisterParticipant.future(pb.RegisterParticipantRequest(
+            organization_id=BIG_ORG, user_id=f"u{n:07d}", program_id="p1", role="mentor", display_name=f"User {n}"), metadata=md, timeout=120)
+            for n in range(first, min(first + 1000, users))]
+        for f in futures:
+            f.result()
+        if first % 50_000 == 0:
+            print(f"  big organization: {first + 1000:,} of {users:,} users ({time.monotonic() - started:.0f} s)", flush=True)
+    for c in channels:
+        c.close()
 
 
 # The measurement
@@ -210,8 +281,12 @@ def run(args):
     badged, address = start_badged(args.badged, work, server_cpus)
     key_file = str(work / "badges.sqlite.key")
     runs = []
-    plan = [phase for _ in range(args.rounds) for phase in ["alone", *ATTACKS]] + ["alone"]
+    attacks = [a for a in ATTACKS if args.big_org_users or not a.startswith("big-org")]
+    plan = [phase for _ in range(args.rounds) for phase in ["alone", *attacks]] + ["alone"]
     try:
+        if args.big_org_users:
+            print(f"tenant A's big organization: {args.big_org_users:,} users", flush=True)
+            populate_big_org(address, key_file, args.big_org_users)
         measure_victim(args.load, address, key_file, 3, args.rate, badged.pid, server_cpus)  # warm-up
         for n, phase in enumerate(plan, 1):
             attacker = None
@@ -236,7 +311,7 @@ def run(args):
         badged.send_signal(signal.SIGTERM)
         badged.wait(timeout=30)
     results = []
-    for phase in ["alone", *ATTACKS]:
+    for phase in ["alone", *attacks]:
         mine = [r for r in runs if r["phase"] == phase]
         results.append(dict(phase=phase, description=ATTACKS.get(phase, "tenant B only"), runs=len(mine),
                             p50=statistics.median(r["p50"] for r in mine), p99=statistics.median(r["p99"] for r in mine),
@@ -302,4 +377,6 @@ if __name__ == "__main__":
         parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--out", default=str(ROOT / "Benchmarks/results"))
         parser.add_argument("--shared-cores", action="store_true", help="no core of its own for the attacker (a control)")
+        parser.add_argument("--big-org-users", type=int, default=200_000,
+                            help="users of tenant A's big organization for the report and switch phases (0: leave those out)")
         run(parser.parse_args())

@@ -19,7 +19,7 @@ public struct LedgerOptions: Sendable {
     /// SQLite: memory for caches (users' states, SQLite's pages); the rest of the state stays on disk.
     public var cacheBytes = 256 << 20
     /// Users per commit when an organization's badges are switched on (`backfill`).
-    public var backfillPageSize = 500
+    public var backfillPageSize = 100
     /// PostgreSQL: connections in the pool, each committing one batch at a time.
     public var postgresConnections = 4
     /// Where store failures are reported (commits failing and recovering, PostgreSQL errors
@@ -67,7 +67,7 @@ public final class BadgeLedger: Sendable {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
-    init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock, backfillPageSize: Int = 500) throws {
+    init(store: any LedgerStore, evaluator: Evaluator, clock: any BadgeClock, backfillPageSize: Int = 100) throws {
         self.backfillPageSize = max(backfillPageSize, 1)
         self.catalog = evaluator.catalog
         self.evaluator = evaluator

@@ -13,7 +13,7 @@ final class RecentEventIDs {
     private(set) var through: Int64
     let chunk: Int
 
-    init(through: Int64, chunk: Int = 4096) {
+    init(through: Int64, chunk: Int = 1024) {
         self.through = through
         self.chunk = chunk
     }

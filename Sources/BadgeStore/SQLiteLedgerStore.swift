@@ -32,7 +32,7 @@ final class SQLiteLedgerStore: LedgerStore {
         let checkpointer = try Checkpointer(path: path)
         committer = try GroupCommitter(db: db, evaluator: evaluator, cacheBytes: options.cacheBytes / 2,
                                        maxBatch: options.maxBatch, log: options.log, onErasure: { checkpointer.requestTruncation() })
-        readers = SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4, published: committer.published)
+        readers = try SQLiteReaders(path: path, cacheBytes: options.cacheBytes / 4, published: committer.published)
         self.checkpointer = checkpointer
     }
 
@@ -52,17 +52,17 @@ final class SQLiteLedgerStore: LedgerStore {
     }
 
     func read<T: Sendable>(_ scope: LedgerScope, _ body: @escaping @Sendable (LedgerState) throws -> T) async throws -> T {
-        let state = try readers.withReader { reader in try reader.loader.load(ScopePlan([scope]), held: reader.published) }
-        return try body(state)
+        try await readers.read { reader in try body(reader.loader.load(ScopePlan([scope]), held: reader.published)) }
     }
 
     func reports<T: Sendable>(_ body: @escaping @Sendable (any ReportReads) throws -> T) async throws -> T {
-        try readers.withReader { try body($0.reports) }
+        try await readers.read { try body($0.reports) }
     }
 
     var commitFailure: String? { committer.health.failureReason }
 
     func close() {
+        readers.stop()
         committer.stop()
         checkpointer.stop()
     }

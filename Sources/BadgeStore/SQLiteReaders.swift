@@ -1,5 +1,4 @@
 import Badges
-import Synchronization
 
 /// One read connection with its prepared statements.
 final class SQLiteReader {
@@ -32,58 +31,57 @@ final class SQLiteReader {
     }
 }
 
-/// Read connections, opened as needed up to `maxReaders`; a read waits only for another
-/// read, never for the committer (WAL readers see the last commit and do not block it).
+/// Threads that read, each with a connection of its own: reads run here, off the event
+/// loops (which a SQLite read would stop for its whole length) and apart from the committer
+/// (WAL readers see the last commit and never wait for one). Queued in arrival order.
 final class SQLiteReaders: Sendable {
-    static let maxReaders = 4
-    private let path: String
-    private let cacheBytes: Int
-    private let published: PublishedStates
-    private let pool = Mutex<(idle: [Int], opened: Int)>(([], 0))
-    private let readers = Mutex<[Int: SQLiteReaderBox]>([:])
+    static let threads = 2
+
+    private struct Queue {
+        var jobs: [@Sendable (SQLiteReader) -> Void] = []
+        var stopping = false
+    }
+
+    private let queue = PlainMutex(Queue())
     private let wakeup = Wakeup()
 
-    init(path: String, cacheBytes: Int, published: PublishedStates) {
-        self.path = path
-        self.published = published
-        self.cacheBytes = cacheBytes / Self.maxReaders
+    /// Opens the connections now, so that a store that cannot be read fails the start.
+    init(path: String, cacheBytes: Int, published: PublishedStates) throws {
+        for _ in 0..<Self.threads {
+            let reader = SQLiteReaderBox(try SQLiteReader(path: path, cacheBytes: cacheBytes / Self.threads, published: published))
+            Wakeup.startThread(named: "store-reader") { [self] in work(reader.reader) }
+        }
     }
 
-    func withReader<T>(_ body: (SQLiteReader) throws -> T) throws -> T {
-        let (index, reader) = try take()
-        defer {
-            pool.withLock { $0.idle.append(index) }
+    /// Runs `body` on a reader thread, in a read transaction.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteReader) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.withLock { q in
+                if q.stopping { return false }
+                q.jobs.append { reader in continuation.resume(with: Result { try reader.snapshot { try body(reader) } }) }
+                return true
+            }
+            guard accepted else { return continuation.resume(throwing: LedgerError.unavailable("the store is closing")) }
             wakeup.signal()
         }
-        return try reader.snapshot { try body(reader) }
     }
 
-    private func take() throws -> (Int, SQLiteReader) {
+    /// Lets queued reads finish, then ends the threads.
+    func stop() {
+        queue.withLock { $0.stopping = true }
+        wakeup.signal(all: true)
+    }
+
+    private func work(_ reader: SQLiteReader) {
         while true {
-            let claim: (index: Int, new: Bool)? = pool.withLock { p in
-                if let index = p.idle.popLast() { return (index, false) }
-                guard p.opened < Self.maxReaders else { return nil }
-                p.opened += 1
-                return (p.opened - 1, true)
-            }
-            if let claim {
-                if claim.new {
-                    do {
-                        let reader = try SQLiteReader(path: path, cacheBytes: cacheBytes, published: published)
-                        readers.withLock { $0[claim.index] = SQLiteReaderBox(reader) }
-                    } catch {
-                        pool.withLock { $0.opened -= 1 }
-                        throw error
-                    }
-                }
-                return (claim.index, readers.withLock { $0[claim.index]!.reader })
-            }
-            wakeup.wait { pool.withLock { $0.idle.isEmpty } }
+            wakeup.wait { queue.withLock { $0.jobs.isEmpty && !$0.stopping } }
+            guard let job = queue.withLock({ q -> (@Sendable (SQLiteReader) -> Void)? in q.jobs.isEmpty ? nil : q.jobs.removeFirst() }) else { return }
+            job(reader)
         }
     }
 }
 
-/// A reader handed between threads, one at a time (the pool's lock orders them).
+/// A reader handed to the thread that owns it.
 final class SQLiteReaderBox: @unchecked Sendable {
     let reader: SQLiteReader
     init(_ reader: SQLiteReader) { self.reader = reader }
