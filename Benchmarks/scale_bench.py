@@ -142,7 +142,7 @@ def main():
         load(args.load, address, f"{store}.key", "--count", str(int((target - filled) / 0.95) + 1), "--connections", "8",
              "--streams", "64", *(["--no-setup"] if filled else []), quiet=False)
         stop(process)
-        results["sizes"].append(measure(args.badged, args.load, store, args.seconds, f"{filled / 1e6:.1f}M events"))
+        results["sizes"].append(measure(args.badged, args.load, store, args.seconds, f"filled to {target / 1e6:g}M events"))
         filled = results["sizes"][-1]["stored_events"]
 
     empty = statistics.median(r["throughput"] for r in results["empty"])

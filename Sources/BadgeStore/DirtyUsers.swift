@@ -137,6 +137,7 @@ final class DirtyUsers {
         for key in staged.erased { remove(key) }
         for (key, _) in staged.written { remove(key) }
         for (key, var entry) in staged.changed {
+            let previousEnd = entries[key]?.state.earliestScheduledEnd
             if let old = entries[key] {
                 bytes -= old.bytes
             } else {
@@ -144,7 +145,9 @@ final class DirtyUsers {
                 order.append(key)
             }
             bytes += entry.bytes
-            if let end = entry.state.earliestScheduledEnd { due.push(end, key) }
+            // Pushed when it changes only: pushed on every change, the heap grew by every
+            // event of a user with a booking (until its end), millions in a long run.
+            if let end = entry.state.earliestScheduledEnd, end != previousEnd { due.push(end, key) }
             entries[key] = entry
         }
         // Past what is gone, and the order array compacted now and then.

@@ -62,7 +62,8 @@ final class GroupCommitter: @unchecked Sendable {
         erasedEvents = try ErasedEventIDs(db)
         cache = UserCache(budgetBytes: cacheBytes / 2)
         dirty = DirtyUsers(limits: DirtyUsers.Limits(bytes: cacheBytes / 2))
-        published = PublishedStates()
+        // States written lately, kept for readers: at most an eighth of the budget per generation.
+        published = PublishedStates(maxRecentBytes: cacheBytes / 4)
         catalog = evaluator.catalog
         self.maxBatch = maxBatch
         health = CommitHealth(log: log)

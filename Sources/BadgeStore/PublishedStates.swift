@@ -4,21 +4,26 @@ import Badges
 /// (see `DirtyUsers`): updated after each commit, under a lock held only for that update and
 /// for a reader's lookups, never across a batch.
 ///
-/// A state just written as a row stays here for two more rotations (at least `keepMilliseconds`),
-/// so that a read transaction that began before that write, and looks here after it, still
-/// finds it.
+/// A state just written as a row stays here for two more rotations (at least `keepMilliseconds`,
+/// unless more than `maxRecentBytes` were written meanwhile), so that a read transaction
+/// that began before that write, and looks here after it, still finds it.
 final class PublishedStates: Sendable {
     private struct Views {
         var dirty: [UserKey: UserState] = [:]
         var recent: [UserKey: UserState] = [:]
         var older: [UserKey: UserState] = [:]
         var rotatedAt: Int64 = 0
+        var recentBytes = 0
     }
 
     private let views = PlainMutex(Views())
     private let keepMilliseconds: Int64
+    private let maxRecentBytes: Int
 
-    init(keepMilliseconds: Int64 = 2000) { self.keepMilliseconds = keepMilliseconds }
+    init(keepMilliseconds: Int64 = 2000, maxRecentBytes: Int) {
+        self.keepMilliseconds = keepMilliseconds
+        self.maxRecentBytes = maxRecentBytes
+    }
 
     func state(_ key: UserKey) -> UserState? {
         views.withLock { $0.dirty[key] ?? $0.recent[key] ?? $0.older[key] }
@@ -48,11 +53,13 @@ final class PublishedStates: Sendable {
             for (key, entry) in staged.written {
                 v.dirty[key] = nil
                 v.recent[key] = entry.state
+                v.recentBytes += entry.bytes
             }
-            guard now - v.rotatedAt >= keepMilliseconds else { return [:] }
+            guard now - v.rotatedAt >= keepMilliseconds || v.recentBytes > maxRecentBytes else { return [:] }
             let old = v.older
             v.older = v.recent
             v.recent = [:]
+            v.recentBytes = 0
             v.rotatedAt = now
             return old
         }

@@ -4,17 +4,15 @@ an erasure no RPC, report or share link shows the user, and neither the SQLite f
 their old event ids still answer duplicate."""
 
 import json
-import os
 import secrets
 import signal
 import time
-import uuid
 
 import grpc
 import pytest
 
 from badged_fixture import Badged, Client
-from test_badged_postgres import psql
+from test_badged_postgres import database, psql  # noqa: F401 (a fixture)
 
 USER = "erase-me-7f3q"
 NAME = "Zyxwvut Quillane"
@@ -87,29 +85,18 @@ def test_export_then_delete_leaves_nothing_in_the_sqlite_files(pb, tmp_path):
         assert server.stop() == 0
 
 
-@pytest.fixture
-def postgres_database():
-    url = os.environ.get("BADGES_TEST_POSTGRES")
-    if not url:
-        pytest.fail("BADGES_TEST_POSTGRES is not set: run scripts/test (it starts PostgreSQL), or scripts/postgres start")
-    name = "badges_privacy_" + uuid.uuid4().hex
-    psql(url, f"CREATE DATABASE {name}")
-    yield url.rsplit("/", 1)[0] + "/" + name
-    psql(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def test_delete_leaves_nothing_in_any_postgres_table(pb, tmp_path, postgres_database):
+def test_delete_leaves_nothing_in_any_postgres_table(pb, tmp_path, database):
     key_file = tmp_path / "shared.key"
     key_file.write_text(secrets.token_hex(32) + "\n")
-    server = Badged(tmp_path, store=postgres_database, key_file=key_file)
+    server = Badged(tmp_path, store=database, key_file=key_file)
     try:
         c = Client(pb, server)
         link = fill(c, pb)
         assert c.award.DeleteUser(pb.DeleteUserRequest(organization_id="acme", user_id=USER), metadata=c.md).found
         check_erased(c, pb, link)
-        tables = [row[0] for row in psql(postgres_database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        tables = [row[0] for row in psql(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         for table in tables:
-            dump = "\n".join("|".join(row) for row in psql(postgres_database, f"SELECT t::text FROM {table} t"))
+            dump = "\n".join("|".join(row) for row in psql(database, f"SELECT t::text FROM {table} t"))
             for secret in (USER, NAME, EMAIL, "old-event-1"):
                 assert secret not in dump, f"{secret!r} found in table {table} after the erasure"
     finally:
