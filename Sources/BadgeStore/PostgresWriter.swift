@@ -10,18 +10,34 @@ struct PostgresWriter {
     func write(_ writes: [LedgerWrite], users: [(UserKey, UserState)]) throws {
         var events: [(ActivityEvent, Instant)] = []
         var awards: [(String, String, AwardRecord)] = []
+        var counts: [(org: String, badge: String, earned: Int, inProgress: Int)] = []
         var others: [LedgerWrite] = []
         for write in writes {
             switch write {
             case .event(let e, let at): events.append((e, at))
             case .award(let org, let user, let a): awards.append((org, user, a))
+            case .badgeCount(let org, let badge, let earned, let inProgress): counts.append((org, badge, earned, inProgress))
             default: others.append(write)
             }
         }
         try insertEvents(events)
         try insertAwards(awards)
         try saveUsers(users)
+        // In order: a reset of the counts (a new catalog) comes before the counts that follow it.
         for write in others { try apply(write) }
+        try addBadgeCounts(counts)
+    }
+
+    /// Count deltas as one statement (summed and in key order already, see `StateChanges`).
+    private func addBadgeCounts(_ counts: [(org: String, badge: String, earned: Int, inProgress: Int)]) throws {
+        guard !counts.isEmpty else { return }
+        try db.query("""
+            INSERT INTO badge_counts (org_id, badge_id, earned, in_progress)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+            ON CONFLICT (org_id, badge_id) DO UPDATE SET earned = badge_counts.earned + excluded.earned,
+                in_progress = badge_counts.in_progress + excluded.in_progress
+            """, [PostgresText.array(counts.map(\.org)), PostgresText.array(counts.map(\.badge)),
+                  PostgresText.array(counts.map { Int64($0.earned) }), PostgresText.array(counts.map { Int64($0.inProgress) })])
     }
 
     /// Deletes the empty rows `PostgresLoader` made for these users, if still empty.
@@ -103,12 +119,8 @@ struct PostgresWriter {
                 INSERT INTO share_links (token, org_id, user_id, badge_id, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (token) DO UPDATE SET revoked = excluded.revoked
                 """, [l.token, l.organizationID, l.userID, l.badgeID, String(l.createdAt.milliseconds), l.revoked ? "1" : "0"])
-        case .badgeCount(let org, let badgeID, let earned, let inProgress):
-            try db.query("""
-                INSERT INTO badge_counts (org_id, badge_id, earned, in_progress) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (org_id, badge_id) DO UPDATE SET earned = badge_counts.earned + excluded.earned,
-                    in_progress = badge_counts.in_progress + excluded.in_progress
-                """, [org, badgeID, String(earned), String(inProgress)])
+        case .badgeCount:
+            break  // written in bulk above
         case .resetBadgeCounts:
             try db.query("DELETE FROM badge_counts")
         case .roleCount(let org, let program, let role, let users):

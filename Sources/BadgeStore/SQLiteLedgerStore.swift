@@ -16,6 +16,9 @@ final class SQLiteLedgerStore: LedgerStore {
     private let checkpointer: Checkpointer
 
     init(path: String, evaluator: Evaluator, options: LedgerOptions) throws {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file::memory:") else {
+            throw SQLiteError(code: 0, message: "the store must be a file: its readers and checkpointer open it too ('\(path)')")
+        }
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")

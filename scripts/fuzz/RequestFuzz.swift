@@ -45,7 +45,10 @@ final class RequestHarness: @unchecked Sendable {
     private init() {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let catalog = try! CatalogLoader.load(path: here.appendingPathComponent("../../Sources/Badges/Catalog/catalog.json").path)
-        let ledger = try! BadgeLedger(path: ":memory:", catalog: catalog, clock: ManualClock())
+        // A file of its own: the store's readers and checkpointer open it too.
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("request-fuzz-\(getpid()).sqlite").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+        let ledger = try! BadgeLedger(path: store, catalog: catalog, clock: ManualClock())
         let authority = TokenAuthority(key: Self.key)
         routes = BadgeService.routes(ledger: ledger, authority: authority) { 1_767_225_600 }
         let expires: Int64 = 1_767_225_600 + 3600
