@@ -57,8 +57,9 @@ private func hashOfPair(_ a: String, _ b: String) -> Int {
     return hasher.finalize()
 }
 
-/// Everything the ledger knows, in memory: the store's tables, materialized. Evaluation and
-/// queries read only this; the store is written behind it and read only at start.
+/// The part of the ledger's state an operation's scope names, read from the store for one
+/// batch (see `ScopePlan`). Evaluation and queries read only this; what an operation changes
+/// reaches the store as the writes it returns and the users it touched (`TrackedUsers`).
 struct LedgerState: Sendable {
     var organizations: [BytewiseKey: Organization] = [:]
     /// By organization, then user.

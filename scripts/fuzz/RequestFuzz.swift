@@ -171,8 +171,14 @@ final class RequestHarness: @unchecked Sendable {
         badges.organizationID = organization
         var report = GetBadgeReportRequest()
         (report.organizationID, report.badgeID, report.pageSize) = (organization, "mentoring-mentor-1", 5)
+        var delete = DeleteUserRequest()
+        (delete.organizationID, delete.userID) = (organization, "u2")
+        var export = ExportUserRequest()
+        (export.organizationID, export.userID) = (organization, "u1")
         let requests: [String: [UInt8]] = [
             AwardServicePaths.recordActivity: record.serializedBytes(),
+            AwardServicePaths.deleteUser: delete.serializedBytes(),
+            AwardServicePaths.exportUser: export.serializedBytes(),
             AwardServicePaths.recordActivities: batch.serializedBytes(),
             AwardServicePaths.registerParticipant: register.serializedBytes(),
             AwardServicePaths.configureOrganization: configure.serializedBytes(),
