@@ -1,9 +1,9 @@
 import Badges
 
 /// The embedded store: SQLite (WAL), its state on disk. Writes go through a group committer
-/// (one thread, one connection, a cache of users' states); reads through a small pool of
-/// connections of their own, each in a read transaction, so that they never wait for a commit
-/// batch and see only what is committed. Start-up reads no history.
+/// (one thread, one connection, a cache of users' states); reads on two reader threads with
+/// connections of their own, each read in a read transaction, so that they never wait for a
+/// commit batch and see only what is committed. Start-up reads no history.
 ///
 /// Memory: `LedgerOptions.cacheBytes` split between the committer's users (a half: a quarter
 /// for states not yet written, `DirtyUsers`, a quarter for a cache of written ones), the
@@ -24,9 +24,10 @@ final class SQLiteLedgerStore: LedgerStore {
         try db.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
         try db.execute("PRAGMA cache_size = -\(max(options.cacheBytes / 4 / 1024, 1024))")
         try db.execute("PRAGMA mmap_size = 0")
-        // Checkpoints run on their own thread (Checkpointer), mostly outside commits; the
-        // writer's own automatic checkpoint stays as a backstop, rare and by then short, which
-        // lets the WAL start over, and the size limit then truncates the file.
+        // Checkpoints run on their own thread (Checkpointer), outside commits; under steady
+        // writes those never catch up with the WAL's end, and it is the writer's own automatic
+        // checkpoint (every 64 MiB) that lets the WAL start over, the size limit then
+        // truncating the file. It holds the commit it runs in: the soak's tail (README).
         try db.execute("PRAGMA wal_autocheckpoint = 16384")
         try db.execute("PRAGMA journal_size_limit = 67108864")
         try Migrations.migrate(db, evaluator: evaluator)

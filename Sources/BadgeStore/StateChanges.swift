@@ -1,8 +1,8 @@
 import Badges
 
-/// What a batch did to users, found by comparing their states before and after it: the
-/// states to save, the users erased, and the report counts that moved. Both stores save
-/// exactly this besides the rows the operations returned.
+/// What a batch did to users, found by comparing each user it touched with their state
+/// before: the states to save, the users erased, and the report counts that moved. Both
+/// stores save exactly this besides the rows the operations returned.
 struct StateChanges {
     /// Users whose state changed, in key order (the order rows are locked and written in).
     var users: [(UserKey, UserState)] = []
@@ -10,7 +10,6 @@ struct StateChanges {
     var erasedUsers: [UserKey] = []
     var countWrites: [LedgerWrite] = []
 
-    /// `sorted`: users in key order (PostgreSQL locks rows in that order; SQLite needs none).
     /// `s`'s users tracked since the batch's state was loaded (see `TrackedUsers`).
     /// `sorted`: users in key order (PostgreSQL locks rows in that order; SQLite needs none).
     init(after s: LedgerState, catalog: Catalog, catalogVersionBefore: Int, sorted: Bool = true) {
