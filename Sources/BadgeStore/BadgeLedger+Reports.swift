@@ -57,9 +57,10 @@ extension BadgeLedger {
     public func listBadges(org: String, program: String? = nil) async throws -> [BadgeSummary] {
         let catalog = self.catalog
         return try await store.reports { r in
-            try self.requireBadges(r.organization(org))
+            let organization = try r.organization(org)
+            try self.requireBadges(organization)
             if let program {
-                return try self.programSummaries(r, org: org, program: program)
+                return try self.programSummaries(r, organization, program: program)
             }
             let counts = try r.badgeCounts(org: org)
             return try catalog.badges.map { badge in
@@ -71,7 +72,8 @@ extension BadgeLedger {
     }
 
     /// Counts among one program's registered users: read through them once, a page at a time.
-    private func programSummaries(_ r: any ReportReads, org: String, program: String) throws -> [BadgeSummary] {
+    private func programSummaries(_ r: any ReportReads, _ organization: Organization, program: String) throws -> [BadgeSummary] {
+        let org = organization.id
         var summaries = catalog.badges.map { BadgeSummary(badge: $0, eligible: 0, earned: 0, inProgress: 0) }
         var after = ""
         while true {
@@ -80,7 +82,6 @@ extension BadgeLedger {
             after = last
             let keys = users.map { UserKey(org: org, user: $0) }
             let states = try r.states(keys)
-            let organization = try r.organization(org)
             for key in keys {
                 let roles = Set(try r.registrations(key).filter { $0.programID.bytewiseEquals(program) }.map { BytewiseKey($0.role) })
                 let state = currentState(states[key] ?? UserState(), organization)

@@ -32,12 +32,12 @@ struct EventIDDigester: Sendable {
 /// The SQLite committer's check of erased event ids: made only once the store holds any, so
 /// that the hot path pays nothing before. Used by the committer's thread alone.
 final class ErasedEventIDs {
-    let digester: EventIDDigester
+    private let digester: EventIDDigester
     private let lookup: SQLiteStatement
     private var any: Bool
 
-    init(_ db: SQLiteDatabase) throws {
-        digester = try EventIDDigester.sqlite(db)
+    init(_ db: SQLiteDatabase, digester: EventIDDigester) throws {
+        self.digester = digester
         lookup = try db.prepare("SELECT 1 FROM erased_event_ids WHERE org_id = ? AND digest = ?")
         var found = false
         try db.prepare("SELECT 1 FROM erased_event_ids LIMIT 1").query { _ in found = true }

@@ -48,10 +48,6 @@ final class GroupCommitter: @unchecked Sendable {
     /// Called after a commit that erased a user (the store then asks for a checkpoint).
     private let onErasure: @Sendable () -> Void
 
-    /// Transactions committed and writes in them, for the benchmark's report.
-    let transactions = Atomic<Int>(0)
-    let writesCommitted = Atomic<Int>(0)
-
     /// `cacheBytes`: for clean users' states, and as much again for dirty ones. `maxBatch`:
     /// most operations in one transaction.
     init(db: SQLiteDatabase, evaluator: Evaluator, cacheBytes: Int, maxBatch: Int = 20_000, log: StoreLog,
@@ -59,7 +55,7 @@ final class GroupCommitter: @unchecked Sendable {
         self.onErasure = onErasure
         writer = try SQLiteWriter(db)
         loader = try SQLiteLoader(db)
-        erasedEvents = try ErasedEventIDs(db)
+        erasedEvents = try ErasedEventIDs(db, digester: writer.digester)
         cache = UserCache(budgetBytes: cacheBytes / 2)
         dirty = DirtyUsers(limits: DirtyUsers.Limits(bytes: cacheBytes / 2))
         // States written lately, kept for readers: at most an eighth of the budget per generation.
@@ -155,8 +151,10 @@ final class GroupCommitter: @unchecked Sendable {
                 applied = true
                 let changed = StateChanges(after: s, catalog: catalog, catalogVersionBefore: versionBefore, sorted: false)
                 writes += changed.countWrites
-                var erased = changed.erasedUsers
-                for case .eraseUser(let org, let user) in writes { erased.append(UserKey(org: org, user: user)) }
+                // DeleteUser's write names the user: whether or not they had a state to drop.
+                let erased = writes.compactMap { write -> UserKey? in
+                    if case .eraseUser(let org, let user) = write { return UserKey(org: org, user: user) } else { return nil }
+                }
                 try writer.apply(writes)
                 let staged = dirty.stage(changed: changed.users, eventSeqs: writer.eventSeqs, erased: erased,
                                          lastSeq: writer.eventSequence, now: DirtyUsers.monotonicMilliseconds(), flushAll: flushAll)
@@ -171,8 +169,6 @@ final class GroupCommitter: @unchecked Sendable {
                     try writer.rollback.run()
                 } else {
                     try writer.commit.run()
-                    transactions.add(1, ordering: .relaxed)
-                    writesCommitted.add(writes.count + staged.written.count, ordering: .relaxed)
                     health.succeeded()
                 }
                 // Durable now: memory follows.
@@ -189,7 +185,7 @@ final class GroupCommitter: @unchecked Sendable {
                 for key in plan.users.union(plan.detailedUsers) where dirty.entries[key] == nil {
                     if let state = s.users[key], s.users.originals[key] == nil { cache.put(key, state) }
                 }
-                if writer.erased {
+                if !erased.isEmpty {
                     erasedEvents.noteErasure()
                     onErasure()
                 }

@@ -35,7 +35,8 @@ final class SQLiteWriter {
     private let upsertDigest: SQLiteStatement
     private let upsertOutbox: SQLiteStatement
     private let probe: SQLiteStatement
-    private let digester: EventIDDigester
+    /// The store's key for erased users' event ids.
+    let digester: EventIDDigester
     private let userEventSeqs: SQLiteStatement
     private let eventIDOfSeq: SQLiteStatement
     private let deleteEventSeq: SQLiteStatement
@@ -46,8 +47,6 @@ final class SQLiteWriter {
     private let saveIDsThrough: SQLiteStatement
     private let insertErasedEventID: SQLiteStatement
     private let eraseStatements: [SQLiteStatement]
-    /// Whether the last `apply` erased a user.
-    private(set) var erased = false
 
     init(_ db: SQLiteDatabase) throws {
         self.db = db
@@ -127,7 +126,6 @@ final class SQLiteWriter {
     /// Writes one transaction's rows, numbering its events (`eventSeqs`).
     func apply(_ writes: [LedgerWrite]) throws {
         let sequenceBefore = eventSequence
-        erased = false
         eventSeqs.removeAll(keepingCapacity: true)
         newEvents.removeAll(keepingCapacity: true)
         erasedEvents.removeAll()
@@ -217,7 +215,6 @@ final class SQLiteWriter {
             }
             for statement in eraseStatements { try statement.run(.text(org), .text(user)) }
             eventSeqs[key] = nil
-            erased = true
         case .probe:
             try probe.run()
         }

@@ -1,13 +1,11 @@
 import Badges
 
 /// What a batch did to users, found by comparing each user it touched with their state
-/// before: the states to save, the users erased, and the report counts that moved. Both
+/// before: the states to save and the report counts that moved. Both
 /// stores save exactly this besides the rows the operations returned.
 struct StateChanges {
     /// Users whose state changed, in key order (the order rows are locked and written in).
     var users: [(UserKey, UserState)] = []
-    /// Users the batch removed (DeleteUser).
-    var erasedUsers: [UserKey] = []
     var countWrites: [LedgerWrite] = []
 
     /// `s`'s users tracked since the batch's state was loaded (see `TrackedUsers`).
@@ -23,7 +21,7 @@ struct StateChanges {
         for (key, original) in s.users.originals {
             let state = s.users[key]
             guard state != original else { continue }
-            if let state { users.append((key, state)) } else { erasedUsers.append(key) }
+            if let state { users.append((key, state)) }
             if !recount { countWrites += ReportCounts.badgeDeltas(org: key.org, catalog: catalog, before: original, after: state) }
         }
         if sorted { users.sort { $0.0 < $1.0 } }

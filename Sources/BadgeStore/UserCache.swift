@@ -13,24 +13,17 @@ final class UserCache {
     private var old: [UserKey: UserState] = [:]
     private var youngBytes = 0
     private let generationBytes: Int
-    private(set) var hits = 0
-    private(set) var misses = 0
 
     init(budgetBytes: Int) {
         generationBytes = max(budgetBytes / 2, 1)
     }
 
     func state(_ key: UserKey) -> UserState? {
-        if let state = young[key] {
-            hits += 1
-            return state
-        }
+        if let state = young[key] { return state }
         if let state = old.removeValue(forKey: key) {
-            hits += 1
             insert(key, state)
             return state
         }
-        misses += 1
         return nil
     }
 
