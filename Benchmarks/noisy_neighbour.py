@@ -41,6 +41,9 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/Interop"))
 
+from badged_fixture import rss_mib as process_rss_mib  # noqa: E402 (after the path)
+from transport_bench import pyplot  # noqa: E402
+
 ATTACKER_ADDRESS = "127.0.0.2"
 
 ATTACKS = {
@@ -246,10 +249,7 @@ def start_badged(binary, directory, cpus=None):
 
 
 def rss_mib(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process_rss_mib(pid) or 0.0
 
 
 def measure_victim(load, address, key_file, seconds, rate, badged_pid, cpus=None):
@@ -341,12 +341,8 @@ def run(args):
 
 
 def chart(results, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(matplotlib not installed: no chart)")
+    plt = pyplot()
+    if plt is None:
         return
     fig, ax = plt.subplots(figsize=(10, 4.5))
     names = [r["phase"] for r in results]

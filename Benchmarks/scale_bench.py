@@ -22,6 +22,9 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests/Interop"))
 
+from badged_fixture import rss_mib as process_rss_mib  # noqa: E402 (after the path)
+from transport_bench import pyplot  # noqa: E402
+
 ORGS, USERS = 100, 10_000
 LOAD_SHAPE = ["--orgs", str(ORGS), "--users", str(USERS)]
 
@@ -64,10 +67,7 @@ def stop(process):
 
 
 def rss_mib(pid, field="VmRSS"):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return process_rss_mib(pid, field) or 0.0
 
 
 def load(binary, address, key_file, *args, quiet=True):
@@ -165,12 +165,8 @@ def main():
 
 
 def plot(results, path):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(no matplotlib: no chart)")
+    plt = pyplot()
+    if plt is None:
         return
     rows = [results["empty"][0]] + results["sizes"]
     x = [r["stored_events"] / 1e6 for r in rows]

@@ -10,17 +10,15 @@ import json
 import pathlib
 import re
 import subprocess
+import sys
 import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests/Interop"))
 
-
-def rss_mib(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from badged_fixture import rss_mib  # noqa: E402 (after the path)
+from transport_bench import pyplot  # noqa: E402
 
 
 def main():
@@ -52,7 +50,7 @@ def main():
             r = json.loads(out.stdout)
             latency = r["latency_ms"]
             window = dict(window=n + 1, requests=r["requests"], ok=r["ok"], p50=float(latency["p50"]), p99=float(latency["p99"]),
-                          p999=float(latency["p99.9"]), max=float(latency.get("max", latency["p99.9"])), rss_mib=round(rss_mib(badged.pid), 1))
+                          p999=float(latency["p99.9"]), max=float(latency.get("max", latency["p99.9"])), rss_mib=round(rss_mib(badged.pid) or 0.0, 1))
             windows.append(window)
             print(f"{(n + 1) * args.window:7}s {window['requests']:9} {window['p50']:8.2f} {window['p99']:8.2f} {window['p999']:9.2f} "
                   f"{window['max']:8.1f} {window['requests'] - window['ok']:7} {window['rss_mib']:8.0f}", flush=True)
@@ -65,28 +63,24 @@ def main():
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "soak.json").write_text(json.dumps(dict(summary=summary, windows=windows), indent=2))
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        figure, (latency_axis, rss_axis) = plt.subplots(1, 2, figsize=(11, 3.8))
-        x = [w["window"] * args.window for w in windows]
-        for key, label in [("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")]:
-            latency_axis.plot(x, [w[key] for w in windows], marker="o", label=label)
-        latency_axis.set_yscale("log")
-        latency_axis.set_title(f"RecordActivity latency at {args.rate}/s (ms)")
-        latency_axis.legend()
-        rss_axis.plot(x, [w["rss_mib"] for w in windows], marker="o")
-        rss_axis.set_title("badged RSS (MiB)")
-        rss_axis.set_ylim(bottom=0)
-        for axis in (latency_axis, rss_axis):
-            axis.set_xlabel("seconds")
-            axis.grid(alpha=0.3)
-        figure.tight_layout()
-        figure.savefig(out / "soak.png", dpi=110)
-    except ImportError:
-        pass
-
+    plt = pyplot()
+    if plt is None:
+        return
+    figure, (latency_axis, rss_axis) = plt.subplots(1, 2, figsize=(11, 3.8))
+    x = [w["window"] * args.window for w in windows]
+    for key, label in [("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")]:
+        latency_axis.plot(x, [w[key] for w in windows], marker="o", label=label)
+    latency_axis.set_yscale("log")
+    latency_axis.set_title(f"RecordActivity latency at {args.rate}/s (ms)")
+    latency_axis.legend()
+    rss_axis.plot(x, [w["rss_mib"] for w in windows], marker="o")
+    rss_axis.set_title("badged RSS (MiB)")
+    rss_axis.set_ylim(bottom=0)
+    for axis in (latency_axis, rss_axis):
+        axis.set_xlabel("seconds")
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(out / "soak.png", dpi=110)
 
 if __name__ == "__main__":
     main()

@@ -83,15 +83,23 @@ class Badged:
 
     def rss_mib(self):
         """Resident memory now, from /proc."""
-        for line in pathlib.Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS")
+        rss = rss_mib(self.process.pid)
+        if rss is None:
+            raise RuntimeError("no VmRSS")
+        return rss
 
     def cpu_seconds(self):
         """User plus system CPU time used so far, from /proc."""
         fields = pathlib.Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid, field="VmRSS"):
+    """A process's memory figure from /proc (VmRSS now, VmHWM its peak) in MiB; None if absent."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def auth(token):
